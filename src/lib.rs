@@ -1,0 +1,124 @@
+//! Write async code once; run it on whichever runtime the application chose.
+//!
+//! anyrt is a runtime facade for library authors. Your library calls [`spawn`],
+//! [`time::sleep`], [`net::TcpStream`] and [`sync::Mutex`] from anyrt; the application picks the
+//! backend with a cargo feature, and each call is served by the runtime that is running it.
+//! Every backend behaves the same way, down to panics, cancellation and zero timeouts: one
+//! conformance suite runs on each of them.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! # anyrt::block_on(async {
+//! let handle = anyrt::spawn(async {
+//!     anyrt::time::sleep(Duration::from_millis(1)).await;
+//!     "slept"
+//! });
+//! assert_eq!(handle.await.unwrap(), "slept");
+//! # });
+//! ```
+//!
+//! # Backends
+//!
+//! | feature | backend | notes |
+//! |---|---|---|
+//! | `rt-tokio` (default) | [tokio](https://docs.rs/tokio) | outside a runtime, a shared multi-threaded runtime starts on first use |
+//! | `rt-async-std` | [async-std](https://docs.rs/async-std) | discontinued upstream (RUSTSEC-2025-0052); kept for the code moving off it |
+//!
+//! Features are additive: any combination compiles. With several backends compiled (two crates
+//! in one dependency graph chose different ones), a call made inside a tokio runtime is served by
+//! tokio, one made inside an async-std task by async-std, and one made outside any runtime by
+//! the first compiled backend in the order of the table. [`Backend`] names the backends and runs
+//! a future on a chosen one.
+//!
+//! Library authors depend on anyrt with `default-features = false` and forward the `rt-*`
+//! features from their own crate, then test with [`#[anyrt::test]`](test), which runs each test
+//! on every compiled backend.
+//!
+//! # Behaviour across backends
+//!
+//! - A panicking task yields a [`JoinError`](task::JoinError) to its awaiter, never an unwind.
+//! - Dropping a [`JoinHandle`](task::JoinHandle) detaches the task;
+//!   [`abort`](task::JoinHandle::abort) is synchronous.
+//! - [`spawn`], [`task::spawn_blocking`], [`time::sleep`], [`time::timeout`] and the TCP
+//!   constructors work from any thread, inside or outside a runtime.
+//! - [`block_on`] returns as soon as its future completes, and panics if called from async code.
+//! - `sleep(Duration::ZERO)` is ready at once, `timeout` polls its future first, an interval's
+//!   first tick is immediate.
+//! - [`sync::Mutex`] is fair (first come, first served) on every backend.
+//! - Closing a [`net::TcpStream`]'s write half sends FIN on every backend.
+//!
+//! What stays backend-defined (timer resolution, thread and pool sizes) is listed in the
+//! repository's `SEMANTICS.md`, with the test proving each guarantee.
+#![forbid(unsafe_code)]
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unreachable_pub
+)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod rt;
+
+pub mod net;
+pub mod sync;
+pub mod task;
+pub mod time;
+
+pub use rt::Backend;
+pub use task::spawn;
+
+/// Runs `future` to completion on the current thread, and returns its output.
+///
+/// The backend is the one serving the calling thread: outside any runtime, the first compiled
+/// backend (tokio, then async-std); use [`Backend::block_on`] to choose. Tasks spawned from
+/// `future` run on that backend's worker threads. `block_on` returns as soon as `future`
+/// completes: it does not wait for spawned tasks or blocking closures still running.
+///
+/// # Panics
+///
+/// If called from async code: inside a task, inside another `block_on`, or on a thread where a
+/// tokio runtime is entered. Blocking there would stall the runtime, so anyrt panics on every
+/// backend instead (async-std natively allows it). Inside a closure run by
+/// [`task::spawn_blocking`] it is allowed.
+///
+/// # Examples
+///
+/// ```
+/// let answer = anyrt::block_on(async { 40 + 2 });
+/// assert_eq!(answer, 42);
+/// ```
+pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    Backend::current().block_on(future)
+}
+
+/// Runs an `async fn main` on the default backend.
+///
+/// The body runs inside [`block_on`]; the function may return `Result<(), E>` like any `main`.
+///
+/// ```
+/// #[anyrt::main]
+/// async fn main() {
+///     let sum = anyrt::spawn(async { 1 + 1 }).await.unwrap();
+///     assert_eq!(sum, 2);
+/// }
+/// # // doctests wrap the code in their own main; call this one.
+/// # main();
+/// ```
+pub use anyrt_macros::main;
+
+/// Turns an `async fn` into one test per compiled backend.
+///
+/// `#[anyrt::test] async fn name()` becomes the tests `name::tokio` and `name::async_std` (those
+/// of the backends compiled in), each running the body on its backend with
+/// [`Backend::block_on`]. The function may return `Result<(), E>`; other attributes, such as
+/// `#[ignore]` or `#[should_panic]`, apply to every generated test.
+///
+/// ```
+/// #[anyrt::test]
+/// async fn adds() {
+///     assert_eq!(anyrt::spawn(async { 2 + 2 }).await.unwrap(), 4);
+/// }
+/// ```
+pub use anyrt_macros::test;

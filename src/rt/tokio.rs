@@ -1,0 +1,259 @@
+//! The tokio backend: every call anyrt makes into tokio.
+//!
+//! tokio panics when one of its primitives is created outside a runtime; this backend enters the
+//! runtime of the current context if there is one, else a shared multi-threaded runtime started
+//! on first use. That runtime drives its own reactor and timers, so everything created in it
+//! keeps working when polled from any thread or any other executor.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::task::{ready, Context, Poll};
+use std::time::Instant;
+
+use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use ::tokio::runtime::{EnterGuard, Handle};
+use pin_project_lite::pin_project;
+
+use super::{Presence, Runtime};
+use crate::task::JoinError;
+
+/// The tokio backend.
+pub(crate) struct Tokio;
+
+/// The runtime that serves calls made outside any tokio runtime. It lives in a static and is
+/// never dropped, so returning from `block_on` does not wait for its tasks or blocking closures.
+fn shared() -> &'static ::tokio::runtime::Runtime {
+    static SHARED: OnceLock<::tokio::runtime::Runtime> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        ::tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .thread_name("anyrt-tokio")
+            .build()
+            .unwrap_or_else(|e| panic!("anyrt: could not start the shared tokio runtime: {e}"))
+    })
+}
+
+/// The runtime of the current context, else the shared one.
+fn handle() -> Handle {
+    Handle::try_current().unwrap_or_else(|_| shared().handle().clone())
+}
+
+/// Enters the shared runtime when no tokio context is entered on this thread.
+fn enter_if_needed() -> Option<EnterGuard<'static>> {
+    match Handle::try_current() {
+        Ok(_) => None,
+        Err(_) => Some(shared().enter()),
+    }
+}
+
+fn join_error(error: ::tokio::task::JoinError) -> JoinError {
+    match error.try_into_panic() {
+        Ok(payload) => JoinError::panic(payload),
+        Err(_) => JoinError::cancelled(),
+    }
+}
+
+pin_project! {
+    /// Polls `future` with `handle` entered, for tokio futures that look their runtime up on
+    /// first poll and may be polled from a thread outside any tokio runtime.
+    struct Entered<F> {
+        handle: Handle,
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Entered<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _guard = this.handle.enter();
+        this.future.poll(cx)
+    }
+}
+
+impl Runtime for Tokio {
+    type JoinHandle<T> = ::tokio::task::JoinHandle<T>;
+    type Timer = ::tokio::time::Sleep;
+    type TcpListener = ::tokio::net::TcpListener;
+    type TcpStream = ::tokio::net::TcpStream;
+
+    fn presence() -> Presence {
+        // tokio exposes no way to tell a worker from a thread that merely entered a runtime, so
+        // an entered context counts as async code.
+        if Handle::try_current().is_ok() {
+            Presence::Entered
+        } else {
+            Presence::Absent
+        }
+    }
+
+    fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match Handle::try_current() {
+            Ok(handle) => handle.spawn(future),
+            Err(_) => shared().spawn(future),
+        }
+    }
+
+    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        match Handle::try_current() {
+            Ok(handle) => handle.spawn_blocking(f),
+            Err(_) => shared().spawn_blocking(f),
+        }
+    }
+
+    fn poll_join<T>(
+        handle: &mut Self::JoinHandle<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, JoinError>> {
+        Pin::new(handle).poll(cx).map_err(join_error)
+    }
+
+    fn abort<T>(handle: &Self::JoinHandle<T>) {
+        handle.abort();
+    }
+
+    fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
+        handle.is_finished()
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        ::tokio::task::yield_now()
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        // Not `Handle::block_on`: anyrt checks for nested calls itself, with its own message, and
+        // the shared runtime's workers drive the reactor and timers this future waits on.
+        let _guard = enter_if_needed();
+        futures_lite::future::block_on(future)
+    }
+
+    fn timer(deadline: Instant) -> Self::Timer {
+        let _guard = enter_if_needed();
+        ::tokio::time::sleep_until(deadline.into())
+    }
+
+    fn poll_timer(timer: Pin<&mut Self::Timer>, cx: &mut Context<'_>) -> Poll<()> {
+        timer.poll(cx)
+    }
+
+    fn reset_timer(timer: Pin<&mut Self::Timer>, deadline: Instant) {
+        timer.reset(deadline.into());
+    }
+
+    fn listener_from_std(listener: std::net::TcpListener) -> io::Result<Self::TcpListener> {
+        let _guard = enter_if_needed();
+        ::tokio::net::TcpListener::from_std(listener)
+    }
+
+    fn poll_accept(
+        listener: &Self::TcpListener,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(Self::TcpStream, SocketAddr)>> {
+        listener.poll_accept(cx)
+    }
+
+    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send {
+        Entered {
+            handle: handle(),
+            future: ::tokio::net::TcpStream::connect(addr),
+        }
+    }
+
+    fn stream_from_std(stream: std::net::TcpStream) -> io::Result<Self::TcpStream> {
+        let _guard = enter_if_needed();
+        ::tokio::net::TcpStream::from_std(stream)
+    }
+
+    fn poll_read(
+        stream: &mut Self::TcpStream,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut buf = ReadBuf::new(buf);
+        ready!(Pin::new(stream).poll_read(cx, &mut buf))?;
+        Poll::Ready(Ok(buf.filled().len()))
+    }
+
+    fn poll_write(
+        stream: &mut Self::TcpStream,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        stream: &mut Self::TcpStream,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(stream).poll_shutdown(cx)
+    }
+}
+
+/// tokio's I/O traits, so a stream can be handed to tokio-based code (hyper-util, tokio-util
+/// codecs) whichever backend it was opened on.
+#[cfg_attr(docsrs, doc(cfg(feature = "rt-tokio")))]
+impl AsyncRead for crate::net::TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let n = ready!(self.get_mut().inner.poll_read(cx, buf.initialize_unfilled()))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[cfg_attr(docsrs, doc(cfg(feature = "rt-tokio")))]
+impl AsyncWrite for crate::net::TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().inner.poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().inner.poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().inner.poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().poll_close_write(cx)
+    }
+}

@@ -1,0 +1,278 @@
+//! Tasks: [`spawn`], [`spawn_blocking`], [`yield_now`], and the [`JoinHandle`] they return.
+//!
+//! The task contract is the same on every backend:
+//!
+//! - awaiting a [`JoinHandle`] never unwinds: a panic in the task arrives as a [`JoinError`]
+//!   carrying the panic payload, and the runtime keeps working;
+//! - dropping a [`JoinHandle`] detaches the task, which runs to completion;
+//! - [`JoinHandle::abort`] is synchronous and idempotent; the task's future is dropped at its next
+//!   scheduling point and awaiting the handle yields a cancelled [`JoinError`], unless the task
+//!   had already finished, in which case its output is still returned;
+//! - a blocking closure is never interrupted: aborting it before it starts means it never runs,
+//!   aborting it later has no effect.
+
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::task::{ready, Context, Poll};
+
+use crate::rt;
+use crate::Backend;
+
+/// Spawns a task on the runtime running the caller, and returns a handle to await its output.
+///
+/// Outside any runtime, the task goes to a shared runtime of the default backend (started on
+/// first use), so `spawn` works from any thread.
+///
+/// # Examples
+///
+/// ```
+/// # anyrt::block_on(async {
+/// let handle = anyrt::spawn(async { 1 + 2 });
+/// assert_eq!(handle.await.unwrap(), 3);
+/// # });
+/// ```
+///
+/// A panic in the task reaches the awaiter as an error:
+///
+/// ```
+/// # anyrt::block_on(async {
+/// let error = anyrt::spawn(async { panic!("boom") }).await.unwrap_err();
+/// assert!(error.is_panic());
+/// assert_eq!(error.into_panic().downcast_ref::<&str>(), Some(&"boom"));
+/// # });
+/// ```
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    JoinHandle::new(rt::spawn(future))
+}
+
+/// Runs a blocking closure on the backend's blocking thread pool and returns a handle to await
+/// its result.
+///
+/// Use it for CPU-heavy work and blocking I/O that would otherwise stall the runtime's worker
+/// threads. The pool's size is backend-defined (512 threads on tokio, 500 on async-std).
+///
+/// # Examples
+///
+/// ```
+/// # anyrt::block_on(async {
+/// let sum = anyrt::task::spawn_blocking(|| (1..=100u64).sum::<u64>()).await.unwrap();
+/// assert_eq!(sum, 5050);
+/// # });
+/// ```
+pub fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    JoinHandle::new(rt::spawn_blocking(f))
+}
+
+/// Yields once to the scheduler, letting other tasks run before this one continues.
+///
+/// # Examples
+///
+/// ```
+/// # anyrt::block_on(async {
+/// anyrt::task::yield_now().await;
+/// # });
+/// ```
+pub async fn yield_now() {
+    rt::yield_now().await
+}
+
+/// An owned permission to await a task's output.
+///
+/// Awaiting it yields `Ok(output)`, or a [`JoinError`] if the task panicked or was aborted.
+/// Dropping it detaches the task. A handle must not be polled again after it returned its result.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// # anyrt::block_on(async {
+/// let handle = anyrt::spawn(anyrt::time::sleep(Duration::from_secs(60)));
+/// handle.abort();
+/// assert!(handle.await.unwrap_err().is_cancelled());
+/// # });
+/// ```
+pub struct JoinHandle<T> {
+    inner: rt::JoinHandle<T>,
+    done: bool,
+}
+
+impl<T> JoinHandle<T> {
+    fn new(inner: rt::JoinHandle<T>) -> Self {
+        JoinHandle { inner, done: false }
+    }
+
+    /// Cancels the task, without waiting.
+    ///
+    /// The task's future is dropped the next time the runtime handles the task; awaiting the
+    /// handle then yields a [`JoinError`] for which [`JoinError::is_cancelled`] is true. If the task
+    /// had already finished, its output is kept and awaiting yields it. Calling `abort` again, or
+    /// on a finished task, does nothing.
+    ///
+    /// A closure passed to [`spawn_blocking`] cannot be interrupted: if it has not started yet
+    /// it never will, otherwise it runs to completion and its result is kept.
+    pub fn abort(&self) {
+        self.inner.abort();
+    }
+
+    /// Whether the task has finished: returned, panicked, or been cancelled.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let handle = anyrt::spawn(async {});
+    /// while !handle.is_finished() {
+    ///     anyrt::task::yield_now().await;
+    /// }
+    /// assert!(handle.await.is_ok());
+    /// # });
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+
+    /// The backend running the task.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend()
+    }
+}
+
+impl<T> Future for JoinHandle<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        assert!(
+            !self.done,
+            "anyrt: a `JoinHandle` was polled after it returned its result"
+        );
+        let result = ready!(self.inner.poll_join(cx));
+        self.done = true;
+        Poll::Ready(result)
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle")
+            .field("backend", &self.backend())
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// Why a task produced no output: it panicked, or it was cancelled.
+pub struct JoinError {
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    // In a Mutex only to make the error `Sync`, so it fits in `io::Error` and `Box<dyn Error +
+    // Send + Sync>`; the payload is only ever moved out, never shared.
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+}
+
+impl JoinError {
+    pub(crate) fn cancelled() -> JoinError {
+        JoinError {
+            repr: Repr::Cancelled,
+        }
+    }
+
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError {
+            repr: Repr::Panic(Mutex::new(payload)),
+        }
+    }
+
+    /// Whether the task was cancelled by [`JoinHandle::abort`].
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// Whether the task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The payload the task panicked with, as [`std::panic::catch_unwind`] returns it.
+    ///
+    /// # Panics
+    ///
+    /// If the task did not panic; see [`JoinError::try_into_panic`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let error = anyrt::spawn(async { panic!("{}", 42) }).await.unwrap_err();
+    /// let payload = error.into_panic();
+    /// assert_eq!(payload.downcast_ref::<String>().unwrap(), "42");
+    /// # });
+    /// ```
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic()
+            .unwrap_or_else(|_| panic!("anyrt: `JoinError::into_panic` on a cancelled task"))
+    }
+
+    /// The panic payload, or the error itself if the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|e| e.into_inner())),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    /// The panic message, when the payload is a string (as `panic!` makes it).
+    fn panic_message(&self) -> Option<String> {
+        let Repr::Panic(payload) = &self.repr else {
+            return None;
+        };
+        let payload = payload.lock().unwrap_or_else(|e| e.into_inner());
+        payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
+            (Repr::Panic(_), Some(message)) => write!(f, "task panicked: {message}"),
+            (Repr::Panic(_), None) => f.write_str("task panicked"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => f.write_str("JoinError::Cancelled"),
+            (Repr::Panic(_), Some(message)) => write!(f, "JoinError::Panic({message:?})"),
+            (Repr::Panic(_), None) => f.write_str("JoinError::Panic(..)"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for io::Error {
+    fn from(error: JoinError) -> io::Error {
+        io::Error::other(error)
+    }
+}
