@@ -136,9 +136,9 @@ async fn resolve<A: ToSocketAddrs + ?Sized>(addr: &A) -> io::Result<Vec<SocketAd
     let lookup = match addr.to_addrs() {
         Addrs::One(addr) => return Ok(vec![addr]),
         Addrs::Many(addrs) => return Ok(addrs),
-        Addrs::Lookup(s) => crate::task::spawn_blocking(move || {
-            s.to_socket_addrs().map(Vec::from_iter)
-        }),
+        Addrs::Lookup(s) => {
+            crate::task::spawn_blocking(move || s.to_socket_addrs().map(Vec::from_iter))
+        }
         Addrs::LookupHost(host, port) => crate::task::spawn_blocking(move || {
             (host.as_str(), port).to_socket_addrs().map(Vec::from_iter)
         }),
@@ -206,7 +206,10 @@ impl TcpListener {
     ///
     /// Port 0 picks a free port; see [`local_addr`](TcpListener::local_addr).
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
-        each_addr(&addr, |addr| async move { bind_std(addr).and_then(Self::from_std) }).await
+        each_addr(&addr, |addr| async move {
+            bind_std(addr).and_then(Self::from_std)
+        })
+        .await
     }
 
     /// Wraps a listener made by the standard library (or socket2), for options anyrt does not

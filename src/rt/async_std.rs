@@ -222,9 +222,9 @@ impl Runtime for AsyncStd {
         Pin::new(stream).poll_flush(cx)
     }
 
-    fn poll_shutdown(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // async-std's own `TcpStream::poll_close` only flushes and never sends FIN; async-io's
-        // shuts the write half down.
-        Pin::new(stream).poll_close(cx)
+    fn poll_shutdown(stream: &mut Self::TcpStream, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        // Both async-std's and async-io's `poll_close` only flush: the peer would never read
+        // EOF. shutdown(2) does not block, so it needs no readiness.
+        Poll::Ready(stream.get_ref().shutdown(std::net::Shutdown::Write))
     }
 }

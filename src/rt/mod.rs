@@ -76,8 +76,10 @@ pub(crate) trait Runtime {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static;
     /// Polls a handle for the task's result.
-    fn poll_join<T>(handle: &mut Self::JoinHandle<T>, cx: &mut Context<'_>)
-        -> Poll<Result<T, JoinError>>;
+    fn poll_join<T>(
+        handle: &mut Self::JoinHandle<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, JoinError>>;
     /// Requests cancellation; returns at once.
     fn abort<T>(handle: &Self::JoinHandle<T>);
     /// Whether the task has produced its result (or been cancelled).
@@ -126,8 +128,7 @@ pub(crate) trait Runtime {
     /// Flushes buffered output (sockets have none; kept for the contract's completeness).
     fn poll_flush(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
     /// Shuts down the write half, sending FIN.
-    fn poll_shutdown(stream: &mut Self::TcpStream, cx: &mut Context<'_>)
-        -> Poll<io::Result<()>>;
+    fn poll_shutdown(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 }
 
 /// What ties a backend's own types to the enums of this module; implemented for every backend
@@ -519,30 +520,39 @@ impl Timer {
     }
 
     pub(crate) fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        each!(self.project(), TimerProj, |Rt, timer| Rt::poll_timer(timer, cx))
+        each!(self.project(), TimerProj, |Rt, timer| Rt::poll_timer(
+            timer, cx
+        ))
     }
 
     pub(crate) fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        each!(self.project(), TimerProj, |Rt, timer| Rt::reset_timer(timer, deadline))
+        each!(self.project(), TimerProj, |Rt, timer| Rt::reset_timer(
+            timer, deadline
+        ))
     }
 }
 
 impl TcpListener {
     /// Registers `listener` with the current backend.
     pub(crate) fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
-        on!(current(), |Rt| Rt::listener_from_std(listener).map(Rt::wrap_listener))
+        on!(current(), |Rt| Rt::listener_from_std(listener)
+            .map(Rt::wrap_listener))
     }
 
     pub(crate) fn poll_accept(
         &self,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        each!(self, TcpListener, |Rt, listener| Rt::poll_accept(listener, cx)
-            .map_ok(|(stream, addr)| (Rt::wrap_stream(stream), addr)))
+        each!(self, TcpListener, |Rt, listener| Rt::poll_accept(
+            listener, cx
+        )
+        .map_ok(|(stream, addr)| (Rt::wrap_stream(stream), addr)))
     }
 
     pub(crate) fn socket(&self) -> socket2::SockRef<'_> {
-        each!(self, TcpListener, |Rt, listener| socket2::SockRef::from(listener))
+        each!(self, TcpListener, |Rt, listener| socket2::SockRef::from(
+            listener
+        ))
     }
 
     pub(crate) fn backend(&self) -> Backend {
@@ -558,7 +568,8 @@ impl TcpStream {
 
     /// Registers `stream` with the current backend.
     pub(crate) fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
-        on!(current(), |Rt| Rt::stream_from_std(stream).map(Rt::wrap_stream))
+        on!(current(), |Rt| Rt::stream_from_std(stream)
+            .map(Rt::wrap_stream))
     }
 
     pub(crate) fn poll_read(
@@ -569,8 +580,14 @@ impl TcpStream {
         each!(self, TcpStream, |Rt, stream| Rt::poll_read(stream, cx, buf))
     }
 
-    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        each!(self, TcpStream, |Rt, stream| Rt::poll_write(stream, cx, buf))
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        each!(self, TcpStream, |Rt, stream| Rt::poll_write(
+            stream, cx, buf
+        ))
     }
 
     pub(crate) fn poll_write_vectored(
@@ -578,7 +595,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        each!(self, TcpStream, |Rt, stream| Rt::poll_write_vectored(stream, cx, bufs))
+        each!(self, TcpStream, |Rt, stream| Rt::poll_write_vectored(
+            stream, cx, bufs
+        ))
     }
 
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

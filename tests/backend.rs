@@ -1,0 +1,249 @@
+//! Backend selection: which runtime serves a call, `block_on`, and anyrt inside runtimes the
+//! application built itself (SEMANTICS.md rows 2, 5, 14, 15).
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use anyrt::net::TcpListener;
+use anyrt::Backend;
+use common::{async_panic_message_of, panic_message_of, within};
+
+const NESTED_BLOCK_ON: &str = "anyrt: `block_on` was called from async code";
+
+#[test]
+fn compiled_backends_are_listed_in_order_of_preference() {
+    let compiled = Backend::compiled();
+    assert!(!compiled.is_empty());
+    let order = [Backend::Tokio, Backend::AsyncStd];
+    let expected: Vec<_> = order.into_iter().filter(|b| b.is_compiled()).collect();
+    assert_eq!(compiled, expected.as_slice());
+    assert_eq!(cfg!(feature = "rt-tokio"), Backend::Tokio.is_compiled());
+    assert_eq!(
+        cfg!(feature = "rt-async-std"),
+        Backend::AsyncStd.is_compiled()
+    );
+}
+
+#[test]
+fn names_and_features() {
+    assert_eq!(Backend::Tokio.name(), "tokio");
+    assert_eq!(Backend::AsyncStd.to_string(), "async-std");
+    assert_eq!(Backend::Tokio.feature(), "rt-tokio");
+    assert_eq!(Backend::AsyncStd.feature(), "rt-async-std");
+}
+
+#[test]
+fn outside_any_runtime_the_first_compiled_backend_serves() {
+    assert_eq!(Backend::current(), Backend::compiled()[0]);
+    assert_eq!(
+        anyrt::block_on(async { Backend::current() }),
+        Backend::compiled()[0]
+    );
+}
+
+#[test]
+fn block_on_runs_on_the_chosen_backend() {
+    for &backend in Backend::compiled() {
+        let (outer, inner) = backend.block_on(async {
+            let inner = anyrt::spawn(async { Backend::current() }).await.unwrap();
+            (Backend::current(), inner)
+        });
+        assert_eq!((outer, inner), (backend, backend));
+    }
+}
+
+#[test]
+fn block_on_an_uncompiled_backend_panics_with_the_feature_to_enable() {
+    for backend in [Backend::Tokio, Backend::AsyncStd] {
+        if !backend.is_compiled() {
+            let message = panic_message_of(|| backend.block_on(async {}));
+            assert!(message.contains(backend.feature()), "{message}");
+        }
+    }
+}
+
+#[test]
+fn block_on_returns_without_waiting_for_tasks_or_blocking_closures() {
+    for &backend in Backend::compiled() {
+        let start = Instant::now();
+        backend.block_on(async {
+            drop(anyrt::spawn(anyrt::time::sleep(Duration::from_secs(30))));
+            drop(anyrt::task::spawn_blocking(|| {
+                std::thread::sleep(Duration::from_secs(3))
+            }));
+        });
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{backend}: {:?}",
+            start.elapsed()
+        );
+    }
+}
+
+#[anyrt::test]
+async fn block_on_inside_async_code_panics_with_one_message() {
+    let message = panic_message_of(|| anyrt::block_on(async {}));
+    assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
+    for &other in Backend::compiled() {
+        let message = panic_message_of(|| other.block_on(async {}));
+        assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
+    }
+    let error = anyrt::spawn(async { anyrt::block_on(async {}) })
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains(NESTED_BLOCK_ON), "{error}");
+}
+
+#[anyrt::test]
+async fn a_panic_in_block_on_propagates_and_leaves_the_thread_usable() {
+    let backend = Backend::current();
+    let handle = anyrt::task::spawn_blocking(move || {
+        let message = panic_message_of(|| backend.block_on(async { panic!("inner") }));
+        let after = backend.block_on(async { 5 });
+        (message, after)
+    });
+    let (message, after) = within("join", handle).await.unwrap();
+    assert_eq!(message, "inner");
+    assert_eq!(after, 5);
+}
+
+#[anyrt::test]
+async fn main_attribute_runs_the_body() {
+    // The attribute works on any function name; it must be called from a thread outside async.
+    #[anyrt::main]
+    async fn entry() -> u32 {
+        anyrt::spawn(async { 21 * 2 }).await.unwrap()
+    }
+    let answer = anyrt::task::spawn_blocking(entry).await.unwrap();
+    assert_eq!(answer, 42);
+}
+
+#[anyrt::test]
+#[should_panic(expected = "expected failure")]
+async fn test_attribute_forwards_should_panic() {
+    panic!("expected failure");
+}
+
+#[anyrt::test]
+async fn test_attribute_supports_result() -> Result<(), std::io::Error> {
+    anyrt::time::sleep(Duration::from_millis(1)).await;
+    Ok(())
+}
+
+#[anyrt::test]
+async fn objects_made_on_one_backend_work_from_another() -> std::io::Result<()> {
+    use futures_lite::{AsyncReadExt, AsyncWriteExt};
+    let here = Backend::current();
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    for &other in Backend::compiled() {
+        // A thread of its own, so that block_on is called outside async code.
+        let client = std::thread::spawn(move || {
+            other.block_on(async move {
+                let mut stream = anyrt::net::TcpStream::connect(addr).await?;
+                stream.write_all(other.name().as_bytes()).await?;
+                stream.shutdown().await?;
+                std::io::Result::Ok(stream.backend())
+            })
+        });
+        let (mut stream, _) = within("accept", listener.accept()).await?;
+        assert_eq!(stream.backend(), here);
+        let mut name = String::new();
+        within("read", stream.read_to_string(&mut name)).await?;
+        assert_eq!(name, other.name());
+        assert_eq!(client.join().unwrap()?, other);
+    }
+    Ok(())
+}
+
+#[anyrt::test]
+async fn sleep_created_on_one_backend_completes_on_another() {
+    let here = Backend::current();
+    for &other in Backend::compiled() {
+        let sleep = anyrt::time::sleep(Duration::from_millis(5));
+        let start = Instant::now();
+        std::thread::spawn(move || other.block_on(sleep))
+            .join()
+            .unwrap();
+        assert!(
+            start.elapsed() >= Duration::from_millis(5),
+            "{here} -> {other}"
+        );
+    }
+}
+
+/// Runs a future in a runtime the application built itself, with tokio's own API.
+#[cfg(feature = "rt-tokio")]
+mod user_tokio_runtime {
+    use super::*;
+
+    #[test]
+    fn calls_are_served_by_the_users_current_thread_runtime() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let runtime_thread = std::thread::current().id();
+        runtime.block_on(async {
+            assert_eq!(Backend::current(), Backend::Tokio);
+            // A current-thread runtime runs its tasks on this very thread: the task went to the
+            // user's runtime, not to anyrt's shared one.
+            let handle = anyrt::spawn(async { std::thread::current().id() });
+            assert_eq!(handle.backend(), Backend::Tokio);
+            assert_eq!(handle.await.unwrap(), runtime_thread);
+            anyrt::time::sleep(Duration::from_millis(2)).await;
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            assert_eq!(listener.backend(), Backend::Tokio);
+            let message = async_panic_message_of(async { anyrt::block_on(async {}) }).await;
+            assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
+        });
+    }
+
+    #[test]
+    fn calls_are_served_by_the_users_multi_thread_runtime() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("user-runtime")
+            .enable_all()
+            .build()
+            .unwrap();
+        let name = runtime.block_on(async {
+            anyrt::spawn(async { std::thread::current().name().map(String::from) })
+                .await
+                .unwrap()
+        });
+        assert_eq!(name.as_deref(), Some("user-runtime"));
+    }
+}
+
+/// Runs a future under async-std's own `block_on`, as an async-std application would.
+#[cfg(feature = "rt-async-std")]
+mod user_async_std_runtime {
+    use super::*;
+
+    #[test]
+    fn calls_are_served_by_async_std() {
+        async_std::task::block_on(async {
+            assert_eq!(Backend::current(), Backend::AsyncStd);
+            let handle = anyrt::spawn(async { async_std::task::try_current().is_some() });
+            assert_eq!(handle.backend(), Backend::AsyncStd);
+            assert!(
+                handle.await.unwrap(),
+                "the task did not run as an async-std task"
+            );
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            assert_eq!(listener.backend(), Backend::AsyncStd);
+            let message = async_panic_message_of(async { anyrt::block_on(async {}) }).await;
+            assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
+        });
+    }
+
+    #[test]
+    fn async_std_spawned_tasks_are_served_by_async_std() {
+        let backend = async_std::task::block_on(async_std::task::spawn(async {
+            anyrt::spawn(async { Backend::current() }).await.unwrap()
+        }));
+        assert_eq!(backend, Backend::AsyncStd);
+    }
+}

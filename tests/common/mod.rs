@@ -1,0 +1,72 @@
+//! Helpers shared by the conformance suite. Each test file uses a subset.
+#![allow(dead_code)]
+
+use std::any::Any;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long any single step of a test may take before it counts as a hang.
+pub const HANG: Duration = Duration::from_secs(10);
+
+/// Awaits `future`, failing the test (instead of hanging it) after [`HANG`].
+pub async fn within<F: Future>(what: &str, future: F) -> F::Output {
+    match anyrt::time::timeout(HANG, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("{what}: still not done after {HANG:?}"),
+    }
+}
+
+/// Polls `condition` every millisecond until it holds, failing the test after [`HANG`].
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    within(what, async {
+        while !condition() {
+            anyrt::time::sleep(Duration::from_millis(1)).await;
+        }
+    })
+    .await
+}
+
+/// The text of a panic payload made by `panic!`.
+pub fn panic_text(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "<non-string payload>".into())
+}
+
+/// Runs `f`, which must panic, and returns its panic message.
+pub fn panic_message_of<R>(f: impl FnOnce() -> R) -> String {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(_) => panic!("expected a panic"),
+        Err(payload) => panic_text(&*payload),
+    }
+}
+
+/// Awaits `future`, which must panic, and returns its panic message.
+pub async fn async_panic_message_of<F: Future>(future: F) -> String {
+    use futures_lite::FutureExt;
+    match std::panic::AssertUnwindSafe(future).catch_unwind().await {
+        Ok(_) => panic!("expected a panic"),
+        Err(payload) => panic_text(&*payload),
+    }
+}
+
+/// Sets its flag when dropped: proves a future's locals were dropped.
+#[derive(Debug)]
+pub struct DropFlag(pub Arc<AtomicBool>);
+
+impl DropFlag {
+    pub fn new() -> (DropFlag, Arc<AtomicBool>) {
+        let flag = Arc::new(AtomicBool::new(false));
+        (DropFlag(flag.clone()), flag)
+    }
+}
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,227 @@
+//! `anyrt::sync::Mutex`: one fair implementation on every backend (SEMANTICS.md rows 10-10e).
+
+mod common;
+
+use std::sync::Arc;
+
+use anyrt::sync::Mutex;
+use common::{panic_message_of, within};
+use futures_lite::future::poll_once;
+
+#[anyrt::test]
+async fn counts_correctly_under_contention() {
+    let counter = Arc::new(Mutex::new(0u64));
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let counter = counter.clone();
+            anyrt::spawn(async move {
+                for _ in 0..1000 {
+                    let mut guard = counter.lock().await;
+                    let seen = *guard;
+                    anyrt::task::yield_now().await; // held across an await
+                    *guard = seen + 1;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        within("worker", task).await.unwrap();
+    }
+    assert_eq!(*counter.lock().await, 8000);
+}
+
+#[anyrt::test]
+async fn waiters_acquire_in_the_order_they_called_lock() {
+    let mutex = Mutex::new(Vec::new());
+    let holder = mutex.lock().await;
+    let mut waiters: Vec<_> = (0..5).map(|_| Box::pin(mutex.lock())).collect();
+    for waiter in &mut waiters {
+        assert!(poll_once(waiter.as_mut()).await.is_none(), "queued");
+    }
+    drop(holder);
+    // Only the first in line may take it; the others stay queued, last to first.
+    for i in (1..waiters.len()).rev() {
+        assert!(
+            poll_once(waiters[i].as_mut()).await.is_none(),
+            "waiter {i} jumped the queue"
+        );
+    }
+    for (i, waiter) in waiters.iter_mut().enumerate() {
+        let mut guard = poll_once(waiter.as_mut()).await.expect("its turn");
+        guard.push(i);
+        drop(guard);
+    }
+    assert_eq!(*mutex.lock().await, [0, 1, 2, 3, 4]);
+}
+
+#[anyrt::test]
+async fn unlocking_and_relocking_queues_behind_waiters() {
+    let mutex = Mutex::new(());
+    let guard = mutex.lock().await;
+    let mut waiter = Box::pin(mutex.lock());
+    assert!(poll_once(waiter.as_mut()).await.is_none());
+    drop(guard);
+    // The former holder tries again at once: the waiter is ahead of it.
+    assert!(mutex.try_lock().is_err());
+    let mut again = Box::pin(mutex.lock());
+    assert!(
+        poll_once(again.as_mut()).await.is_none(),
+        "barged ahead of a waiter"
+    );
+    let waiter_guard = poll_once(waiter.as_mut()).await.expect("waiter's turn");
+    drop(waiter_guard);
+    assert!(poll_once(again.as_mut()).await.is_some());
+}
+
+#[anyrt::test]
+async fn a_task_relocking_in_a_loop_cannot_starve_a_waiter() {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let mutex = Arc::new(Mutex::new(()));
+    let sections = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    // Task A: lock, count, unlock, lock again at once, on another worker thread.
+    let hammer = {
+        let (mutex, sections, stop) = (mutex.clone(), sections.clone(), stop.clone());
+        anyrt::spawn(async move {
+            for _ in 0..5_000_000 {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let _guard = mutex.lock().await;
+                sections.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    common::eventually("hammer runs", || sections.load(Ordering::Relaxed) > 100).await;
+    // Queue up, then count A's critical sections until our turn: a fair lock hands over after
+    // the one A is in, an unfair one lets A re-lock ahead of us again and again.
+    let mut waiter = Box::pin(mutex.lock());
+    let queued = poll_once(waiter.as_mut()).await;
+    let before = sections.load(Ordering::Relaxed);
+    let guard = match queued {
+        Some(guard) => guard,
+        None => within("waiter", waiter).await,
+    };
+    let overtaken = sections.load(Ordering::Relaxed) - before;
+    drop(guard);
+    stop.store(true, Ordering::Relaxed);
+    within("hammer", hammer).await.unwrap();
+    assert!(
+        overtaken <= 1,
+        "a re-locking task overtook a queued waiter {overtaken} times"
+    );
+}
+
+#[anyrt::test]
+async fn dropping_a_pending_lock_gives_up_its_place() {
+    let mutex = Mutex::new(1);
+    let guard = mutex.lock().await;
+    let mut first = Box::pin(mutex.lock());
+    let mut second = Box::pin(mutex.lock());
+    assert!(poll_once(first.as_mut()).await.is_none());
+    assert!(poll_once(second.as_mut()).await.is_none());
+    drop(first);
+    drop(guard);
+    assert_eq!(*poll_once(second.as_mut()).await.expect("next in line"), 1);
+}
+
+#[anyrt::test]
+async fn try_lock_fails_while_held() {
+    let mutex = Mutex::new(3);
+    let guard = mutex.try_lock().unwrap();
+    let error = mutex.try_lock().unwrap_err();
+    assert_eq!(error.to_string(), "the mutex is locked");
+    let _: &dyn std::error::Error = &error;
+    drop(guard);
+    assert_eq!(*mutex.try_lock().unwrap(), 3);
+}
+
+#[anyrt::test]
+async fn lock_owned_guard_moves_into_a_task() {
+    let mutex = Arc::new(Mutex::new(String::new()));
+    let mut guard = mutex.clone().lock_owned().await;
+    assert!(Arc::ptr_eq(guard.mutex(), &mutex));
+    let task = anyrt::spawn(async move {
+        anyrt::time::sleep(std::time::Duration::from_millis(5)).await;
+        guard.push_str("owned");
+    });
+    assert_eq!(*within("lock", mutex.lock()).await, "owned");
+    task.await.unwrap();
+}
+
+#[anyrt::test]
+async fn panic_while_holding_releases_the_lock_without_poisoning() {
+    let mutex = Arc::new(Mutex::new(10));
+    let task = {
+        let mutex = mutex.clone();
+        anyrt::spawn(async move {
+            let mut guard = mutex.lock().await;
+            *guard += 1;
+            panic!("while holding");
+        })
+    };
+    assert!(within("join", task).await.unwrap_err().is_panic());
+    assert_eq!(*within("lock after panic", mutex.lock()).await, 11);
+}
+
+#[anyrt::test]
+async fn blocking_lock_from_async_code_panics_with_an_anyrt_message() {
+    let mutex = Mutex::new(0);
+    let message = panic_message_of(|| drop(mutex.blocking_lock()));
+    assert!(message.starts_with("anyrt: `Mutex::blocking_lock` was called from async code"));
+    // The same inside a spawned task.
+    let error = anyrt::spawn(async {
+        let mutex = Mutex::new(0);
+        drop(mutex.blocking_lock());
+    })
+    .await
+    .unwrap_err();
+    assert!(
+        error.to_string().contains("anyrt: `Mutex::blocking_lock`"),
+        "{error}"
+    );
+}
+
+#[anyrt::test]
+async fn blocking_lock_works_in_spawn_blocking_and_waits_its_turn() {
+    let mutex = Arc::new(Mutex::new(0));
+    let guard = mutex.clone().lock_owned().await;
+    let blocker = {
+        let mutex = mutex.clone();
+        anyrt::task::spawn_blocking(move || {
+            *mutex.blocking_lock() += 1;
+        })
+    };
+    anyrt::time::sleep(std::time::Duration::from_millis(10)).await;
+    assert!(!blocker.is_finished(), "took a held lock");
+    drop(guard);
+    within("blocking lock", blocker).await.unwrap();
+    assert_eq!(*mutex.lock().await, 1);
+}
+
+#[anyrt::test]
+async fn get_mut_into_inner_default_from_debug() {
+    let mut mutex = Mutex::from(vec![1]);
+    mutex.get_mut().push(2);
+    assert_eq!(format!("{mutex:?}"), "Mutex { data: [1, 2] }");
+    {
+        let guard = mutex.lock().await;
+        assert_eq!(format!("{mutex:?}"), "Mutex { data: <locked> }");
+        assert_eq!(format!("{guard:?}"), "[1, 2]");
+    }
+    assert_eq!(mutex.into_inner(), [1, 2]);
+    let default: Mutex<u8> = Mutex::default();
+    assert_eq!(default.into_inner(), 0);
+}
+
+#[anyrt::test]
+async fn guards_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let mutex = Arc::new(Mutex::new(1));
+    let guard = mutex.lock().await;
+    assert_send(&guard);
+    drop(guard);
+    let owned = mutex.clone().lock_owned().await;
+    assert_send(&owned);
+    assert_eq!(format!("{owned}"), "1");
+}

@@ -1,0 +1,232 @@
+//! `anyrt::spawn` and `JoinHandle`: guarantees 1-3 of the task contract (SEMANTICS.md rows 1-4).
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyrt::task::{self, JoinError};
+use anyrt::time::sleep;
+use anyrt::Backend;
+use common::{async_panic_message_of, eventually, panic_text, within, DropFlag};
+
+#[anyrt::test]
+async fn spawn_returns_the_output() {
+    let handle = anyrt::spawn(async { 40 + 2 });
+    assert_eq!(within("join", handle).await.unwrap(), 42);
+}
+
+#[anyrt::test]
+async fn spawned_task_runs_on_the_calling_backend() {
+    let backend = Backend::current();
+    let handle = anyrt::spawn(async { Backend::current() });
+    assert_eq!(handle.backend(), backend);
+    assert_eq!(within("join", handle).await.unwrap(), backend);
+}
+
+#[anyrt::test]
+async fn panic_arrives_as_join_error_with_payload() {
+    let error = within("join", anyrt::spawn(async { panic!("boom {}", 7) }))
+        .await
+        .unwrap_err();
+    assert!(error.is_panic());
+    assert!(!error.is_cancelled());
+    assert_eq!(error.to_string(), "task panicked: boom 7");
+    assert_eq!(panic_text(&*error.into_panic()), "boom 7");
+}
+
+#[anyrt::test]
+async fn runtime_keeps_working_after_a_panic() {
+    for _ in 0..20 {
+        let _ = anyrt::spawn(async { panic!("expected") }).await;
+    }
+    let sum = within("join", anyrt::spawn(async { 1 + 1 })).await.unwrap();
+    assert_eq!(sum, 2);
+}
+
+#[anyrt::test]
+async fn panic_payload_of_any_type_is_kept() {
+    let error = anyrt::spawn(async { std::panic::panic_any(17_u32) })
+        .await
+        .unwrap_err();
+    assert_eq!(error.to_string(), "task panicked");
+    assert_eq!(error.into_panic().downcast_ref::<u32>(), Some(&17));
+}
+
+#[anyrt::test]
+async fn dropping_the_handle_detaches_the_task() {
+    let done = Arc::new(AtomicBool::new(false));
+    let flag = done.clone();
+    drop(anyrt::spawn(async move {
+        sleep(Duration::from_millis(20)).await;
+        flag.store(true, Ordering::SeqCst);
+    }));
+    eventually("detached task finishes", || done.load(Ordering::SeqCst)).await;
+}
+
+#[anyrt::test]
+async fn abort_cancels_and_drops_the_task() {
+    let (guard, dropped) = DropFlag::new();
+    let started = Arc::new(AtomicBool::new(false));
+    let flag = started.clone();
+    let handle = anyrt::spawn(async move {
+        let _guard = guard;
+        flag.store(true, Ordering::SeqCst);
+        sleep(Duration::from_secs(3600)).await;
+    });
+    eventually("task starts", || started.load(Ordering::SeqCst)).await;
+    handle.abort();
+    let error = within("join aborted", handle).await.unwrap_err();
+    assert!(error.is_cancelled());
+    assert!(!error.is_panic());
+    assert_eq!(error.to_string(), "task was cancelled");
+    eventually("locals dropped", || dropped.load(Ordering::SeqCst)).await;
+}
+
+#[anyrt::test]
+async fn abort_before_first_poll_never_runs_the_task() {
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let (guard, dropped) = DropFlag::new();
+    // Many at once, so some are aborted before a worker gets to them.
+    let handles: Vec<_> = (0..100)
+        .map(|_| {
+            let flag = flag.clone();
+            anyrt::spawn(async move {
+                sleep(Duration::from_secs(3600)).await;
+                flag.store(true, Ordering::SeqCst);
+            })
+        })
+        .collect();
+    drop(guard);
+    for handle in &handles {
+        handle.abort();
+    }
+    for handle in handles {
+        assert!(within("join", handle).await.unwrap_err().is_cancelled());
+    }
+    assert!(!ran.load(Ordering::SeqCst));
+    assert!(dropped.load(Ordering::SeqCst));
+}
+
+#[anyrt::test]
+async fn abort_is_idempotent() {
+    let handle = anyrt::spawn(sleep(Duration::from_secs(3600)));
+    handle.abort();
+    handle.abort();
+    handle.abort();
+    assert!(within("join", handle).await.unwrap_err().is_cancelled());
+}
+
+#[anyrt::test]
+async fn abort_after_completion_keeps_the_output() {
+    let handle = anyrt::spawn(async { "finished" });
+    eventually("task finishes", || handle.is_finished()).await;
+    handle.abort();
+    handle.abort();
+    assert_eq!(within("join", handle).await.unwrap(), "finished");
+}
+
+#[anyrt::test]
+async fn is_finished_follows_the_task() {
+    let release = Arc::new(AtomicBool::new(false));
+    let flag = release.clone();
+    let handle = anyrt::spawn(async move {
+        while !flag.load(Ordering::SeqCst) {
+            sleep(Duration::from_millis(1)).await;
+        }
+    });
+    sleep(Duration::from_millis(10)).await;
+    assert!(!handle.is_finished());
+    release.store(true, Ordering::SeqCst);
+    eventually("task finishes", || handle.is_finished()).await;
+    within("join", handle).await.unwrap();
+}
+
+#[anyrt::test]
+async fn aborted_task_is_finished_once_processed() {
+    let handle = anyrt::spawn(sleep(Duration::from_secs(3600)));
+    handle.abort();
+    eventually("abort processed", || handle.is_finished()).await;
+}
+
+#[anyrt::test]
+async fn polling_a_handle_after_completion_panics_with_an_anyrt_message() {
+    let mut handle = anyrt::spawn(async { 1 });
+    assert_eq!((&mut handle).await.unwrap(), 1);
+    let message = async_panic_message_of(&mut handle).await;
+    assert!(message.starts_with("anyrt: "), "{message}");
+}
+
+#[anyrt::test]
+async fn many_tasks_all_complete() {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..1000)
+        .map(|i| {
+            let counter = counter.clone();
+            anyrt::spawn(async move {
+                task::yield_now().await;
+                counter.fetch_add(1, Ordering::SeqCst);
+                i * 2
+            })
+        })
+        .collect();
+    for (i, handle) in handles.into_iter().enumerate() {
+        assert_eq!(within("join", handle).await.unwrap(), i * 2);
+    }
+    assert_eq!(counter.load(Ordering::SeqCst), 1000);
+}
+
+#[anyrt::test]
+async fn spawn_works_from_a_thread_outside_any_runtime() {
+    let handle = std::thread::spawn(|| anyrt::spawn(async { Backend::current() }))
+        .join()
+        .unwrap();
+    // Outside a runtime the default backend (the first compiled) serves the call.
+    let expected = Backend::compiled()[0];
+    assert_eq!(handle.backend(), expected);
+    assert_eq!(within("join", handle).await.unwrap(), expected);
+}
+
+#[anyrt::test]
+async fn yield_now_lets_other_tasks_run() {
+    let flag = Arc::new(AtomicBool::new(false));
+    let set = flag.clone();
+    let handle = anyrt::spawn(async move { set.store(true, Ordering::SeqCst) });
+    within("yield loop", async {
+        while !flag.load(Ordering::SeqCst) {
+            task::yield_now().await;
+        }
+    })
+    .await;
+    handle.await.unwrap();
+}
+
+#[anyrt::test]
+async fn join_error_converts_to_io_error() {
+    let error: JoinError = anyrt::spawn(async { panic!("io") }).await.unwrap_err();
+    let io: std::io::Error = error.into();
+    assert_eq!(io.kind(), std::io::ErrorKind::Other);
+    assert_eq!(io.to_string(), "task panicked: io");
+}
+
+#[anyrt::test]
+async fn join_error_try_into_panic_gives_back_a_cancelled_error() {
+    let handle = anyrt::spawn(sleep(Duration::from_secs(3600)));
+    handle.abort();
+    let error = handle.await.unwrap_err();
+    let error = error.try_into_panic().unwrap_err();
+    assert!(error.is_cancelled());
+    assert_eq!(format!("{error:?}"), "JoinError::Cancelled");
+}
+
+#[anyrt::test]
+async fn handle_and_error_are_send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>(_: &T) {}
+    let handle = anyrt::spawn(async { 1 });
+    assert_send_sync(&handle);
+    let error = anyrt::spawn(async { panic!("x") }).await.unwrap_err();
+    assert_send_sync(&error);
+    handle.await.unwrap();
+}
