@@ -86,10 +86,16 @@ async fn elapsed_converts_to_timed_out_io_error() {
 
 #[anyrt::test]
 async fn timeout_gives_access_to_the_inner_future() {
-    let mut t = timeout(Duration::from_secs(1), std::future::ready(3));
-    let _: &std::future::Ready<i32> = t.get_ref();
-    let _: &mut std::future::Ready<i32> = t.get_mut();
-    assert_eq!(t.into_inner().await, 3);
+    let mut t = timeout(
+        Duration::from_secs(5),
+        Box::pin(sleep(Duration::from_secs(3600))),
+    );
+    assert!(t.get_ref().deadline().unwrap() > Instant::now() + Duration::from_secs(3000));
+    // Bring the inner sleep forward through `get_mut`: it now beats the timeout.
+    t.get_mut().as_mut().reset(Instant::now());
+    assert_eq!(within("timeout", t).await, Ok(()));
+    let inner = timeout(Duration::ZERO, std::future::ready(3)).into_inner();
+    assert_eq!(inner.await, 3);
 }
 
 /// An `Elapsed` to compare against: the only way to get one is from a timeout.
