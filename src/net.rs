@@ -360,12 +360,12 @@ impl TcpStream {
     /// Sets `TCP_NODELAY`: with `true`, small writes are sent at once instead of being
     /// coalesced (Nagle's algorithm off).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.inner.socket().set_nodelay(nodelay)
+        self.inner.socket().set_tcp_nodelay(nodelay)
     }
 
     /// Whether `TCP_NODELAY` is set.
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.inner.socket().nodelay()
+        self.inner.socket().tcp_nodelay()
     }
 
     /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes dropping the stream reset the connection

@@ -321,3 +321,20 @@ async fn rebinding_a_port_with_time_wait_connections_works() -> io::Result<()> {
     assert_eq!(again.local_addr()?, addr);
     Ok(())
 }
+
+#[anyrt::test]
+async fn bind_and_connect_work_from_a_thread_outside_any_runtime() -> io::Result<()> {
+    let (listener, client) = std::thread::spawn(|| {
+        futures_lite::future::block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let client = TcpStream::connect(listener.local_addr()?).await?;
+            io::Result::Ok((listener, client))
+        })
+    })
+    .join()
+    .unwrap()?;
+    assert_eq!(listener.backend(), Backend::compiled()[0]);
+    let (server, _) = within("accept", listener.accept()).await?;
+    assert_eq!(server.peer_addr()?, client.local_addr()?);
+    Ok(())
+}

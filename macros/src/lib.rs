@@ -61,12 +61,8 @@ fn expand_main(
     input: ItemFn,
 ) -> syn::Result<proc_macro2::TokenStream> {
     check(args, &input, "main")?;
-    let ItemFn {
-        attrs,
-        vis,
-        mut sig,
-        block,
-    } = input;
+    let (attrs, vis, block) = (&input.attrs, &input.vis, &input.block);
+    let mut sig = input.sig.clone();
     sig.asyncness = None;
     Ok(quote! {
         #(#attrs)*

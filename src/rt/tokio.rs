@@ -162,6 +162,9 @@ impl Runtime for Tokio {
         listener: &Self::TcpListener,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<(Self::TcpStream, SocketAddr)>> {
+        // The accepted stream is registered with the runtime of the current context, and this
+        // may be polled from another backend's task.
+        let _guard = enter_if_needed();
         listener.poll_accept(cx)
     }
 
