@@ -122,3 +122,8 @@ pub use anyrt_macros::main;
 /// }
 /// ```
 pub use anyrt_macros::test;
+
+// The README's code blocks are compiled and run as doctests, so its examples stay true.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
