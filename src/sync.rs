@@ -113,10 +113,7 @@ impl<T> Mutex<T> {
     /// ```
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
         let inner = self.inner.clone().lock_owned().await;
-        OwnedMutexGuard {
-            inner,
-            _mutex: self,
-        }
+        OwnedMutexGuard { inner, mutex: self }
     }
 
     /// Takes the lock from synchronous code, blocking the thread until it is free.
@@ -217,13 +214,13 @@ impl<T: fmt::Display> fmt::Display for MutexGuard<'_, T> {
 /// Holds the lock of an `Arc<Mutex<T>>` until dropped; made by [`Mutex::lock_owned`].
 pub struct OwnedMutexGuard<T> {
     inner: tokio::sync::OwnedMutexGuard<T>,
-    _mutex: Arc<Mutex<T>>,
+    mutex: Arc<Mutex<T>>,
 }
 
 impl<T> OwnedMutexGuard<T> {
     /// The mutex this guard holds the lock of.
     pub fn mutex(&self) -> &Arc<Mutex<T>> {
-        &self._mutex
+        &self.mutex
     }
 }
 

@@ -307,6 +307,11 @@ pub enum MissedTickBehavior {
     Skip,
 }
 
+/// An instant no interval reaches in practice, for periods too large for `Instant` arithmetic.
+fn far_future(now: Instant) -> Instant {
+    now + Duration::from_secs(86_400 * 365 * 30)
+}
+
 /// A stream of ticks, made by [`interval`] and [`interval_at`].
 #[derive(Debug)]
 pub struct Interval {
@@ -344,7 +349,6 @@ impl Interval {
     }
 
     fn next_after_miss(&self, scheduled: Instant, now: Instant) -> Instant {
-        let far_future = || now + Duration::from_secs(86_400 * 365 * 30);
         match self.missed_tick_behavior {
             MissedTickBehavior::Burst => scheduled.checked_add(self.period),
             MissedTickBehavior::Delay => now.checked_add(self.period),
@@ -357,14 +361,15 @@ impl Interval {
                     .and_then(|nanos| now.checked_add(Duration::from_nanos(nanos)))
             }
         }
-        .unwrap_or_else(far_future)
+        .unwrap_or_else(|| far_future(now))
     }
 
     /// Restarts the schedule: the next tick comes one period from now.
     pub fn reset(&mut self) {
-        let next = Instant::now()
+        let now = Instant::now();
+        let next = now
             .checked_add(self.period)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365 * 30));
+            .unwrap_or_else(|| far_future(now));
         self.sleep.as_mut().reset(next);
     }
 
