@@ -15,8 +15,11 @@ const NESTED_BLOCK_ON: &str = "anyrt: `block_on` was called from async code";
 fn compiled_backends_are_listed_in_order_of_preference() {
     let compiled = Backend::compiled();
     assert!(!compiled.is_empty());
-    let order = [Backend::Tokio, Backend::AsyncStd];
-    let expected: Vec<_> = order.into_iter().filter(|b| b.is_compiled()).collect();
+    let expected: Vec<_> = Backend::all()
+        .iter()
+        .copied()
+        .filter(|b| b.is_compiled())
+        .collect();
     assert_eq!(compiled, expected.as_slice());
     assert_eq!(cfg!(feature = "rt-tokio"), Backend::Tokio.is_compiled());
     assert_eq!(
@@ -55,7 +58,7 @@ fn block_on_runs_on_the_chosen_backend() {
 
 #[test]
 fn block_on_an_uncompiled_backend_panics_with_the_feature_to_enable() {
-    for backend in [Backend::Tokio, Backend::AsyncStd] {
+    for &backend in Backend::all() {
         if !backend.is_compiled() {
             let message = panic_message_of(|| backend.block_on(async {}));
             assert!(message.contains(backend.feature()), "{message}");

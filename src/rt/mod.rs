@@ -659,6 +659,20 @@ impl Backend {
         current().backend()
     }
 
+    /// Every backend anyrt knows, compiled in or not, in order of preference.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::Backend;
+    ///
+    /// let compiled: Vec<_> = Backend::all().iter().filter(|b| b.is_compiled()).collect();
+    /// assert_eq!(compiled.len(), Backend::compiled().len());
+    /// ```
+    pub const fn all() -> &'static [Backend] {
+        &[Backend::Tokio, Backend::AsyncStd]
+    }
+
     /// The backends compiled into this build, in order of preference.
     ///
     /// # Examples
