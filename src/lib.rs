@@ -24,11 +24,13 @@
 //! |---|---|---|
 //! | `rt-tokio` (default) | [tokio](https://docs.rs/tokio) | outside a runtime, a shared multi-threaded runtime starts on first use |
 //! | `rt-async-std` | [async-std](https://docs.rs/async-std) | discontinued upstream (RUSTSEC-2025-0052); kept for the code moving off it |
+//! | `rt-smol` | [smol](https://docs.rs/smol) | runs on anyrt's own executor, one thread per core (`SMOL_THREADS` overrides) |
 //!
 //! Features are additive: any combination compiles. With several backends compiled (two crates
 //! in one dependency graph chose different ones), a call made inside a tokio runtime is served by
-//! tokio, one made inside an async-std task by async-std, and one made outside any runtime by
-//! the first compiled backend in the order of the table. [`Backend`] names the backends and runs
+//! tokio, one made inside an async-std task by async-std, one made in a task of anyrt's smol
+//! executor by smol, and one made outside any runtime by the first compiled backend in the order
+//! of the table. [`Backend`] names the backends and runs
 //! a future on a chosen one.
 //!
 //! Library authors depend on anyrt with `default-features = false` and forward the `rt-*`
@@ -38,6 +40,8 @@
 //! # Behaviour across backends
 //!
 //! - A panicking task yields a [`JoinError`](task::JoinError) to its awaiter, never an unwind.
+//! - [`task::spawn_local`] runs `!Send` futures inside a [`task::LocalSet`], one implementation
+//!   for every backend.
 //! - Dropping a [`JoinHandle`](task::JoinHandle) detaches the task;
 //!   [`abort`](task::JoinHandle::abort) is synchronous.
 //! - [`spawn`], [`task::spawn_blocking`], [`time::sleep`], [`time::timeout`] and the TCP
@@ -72,7 +76,7 @@ pub use task::spawn;
 /// Runs `future` to completion on the current thread, and returns its output.
 ///
 /// The backend is the one serving the calling thread: outside any runtime, the first compiled
-/// backend (tokio, then async-std); use [`Backend::block_on`] to choose. Tasks spawned from
+/// backend (tokio, then async-std, then smol); use [`Backend::block_on`] to choose. Tasks spawned from
 /// `future` run on that backend's worker threads. `block_on` returns as soon as `future`
 /// completes: it does not wait for spawned tasks or blocking closures still running.
 ///
@@ -110,8 +114,8 @@ pub use anyrt_macros::main;
 
 /// Turns an `async fn` into one test per compiled backend.
 ///
-/// `#[anyrt::test] async fn name()` becomes the tests `name::tokio` and `name::async_std` (those
-/// of the backends compiled in), each running the body on its backend with
+/// `#[anyrt::test] async fn name()` becomes the tests `name::tokio`, `name::async_std` and
+/// `name::smol` (those of the backends compiled in), each running the body on its backend with
 /// [`Backend::block_on`]. The function may return `Result<(), E>`; other attributes, such as
 /// `#[ignore]` or `#[should_panic]`, apply to every generated test.
 ///

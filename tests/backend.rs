@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyrt::net::TcpListener;
 use anyrt::Backend;
-use common::{async_panic_message_of, panic_message_of, within};
+use common::{panic_message_of, within};
 
 const NESTED_BLOCK_ON: &str = "anyrt: `block_on` was called from async code";
 
@@ -34,6 +34,8 @@ fn names_and_features() {
     assert_eq!(Backend::AsyncStd.to_string(), "async-std");
     assert_eq!(Backend::Tokio.feature(), "rt-tokio");
     assert_eq!(Backend::AsyncStd.feature(), "rt-async-std");
+    assert_eq!(Backend::Smol.name(), "smol");
+    assert_eq!(Backend::Smol.feature(), "rt-smol");
 }
 
 #[test]
@@ -198,7 +200,7 @@ mod user_tokio_runtime {
             anyrt::time::sleep(Duration::from_millis(2)).await;
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             assert_eq!(listener.backend(), Backend::Tokio);
-            let message = async_panic_message_of(async { anyrt::block_on(async {}) }).await;
+            let message = common::async_panic_message_of(async { anyrt::block_on(async {}) }).await;
             assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
         });
     }
@@ -237,7 +239,7 @@ mod user_async_std_runtime {
             );
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             assert_eq!(listener.backend(), Backend::AsyncStd);
-            let message = async_panic_message_of(async { anyrt::block_on(async {}) }).await;
+            let message = common::async_panic_message_of(async { anyrt::block_on(async {}) }).await;
             assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
         });
     }
@@ -248,5 +250,35 @@ mod user_async_std_runtime {
             anyrt::spawn(async { Backend::current() }).await.unwrap()
         }));
         assert_eq!(backend, Backend::AsyncStd);
+    }
+}
+
+/// Runs a future under smol's own `block_on`, as a smol application would. smol has no notion of
+/// a current executor, so anyrt cannot tell it is there: the calls go to the default backend,
+/// and they work.
+#[cfg(feature = "rt-smol")]
+mod user_smol_runtime {
+    use super::*;
+
+    #[test]
+    fn calls_inside_smol_block_on_work() {
+        let (inner, listener_backend) = smol::block_on(async {
+            anyrt::time::sleep(Duration::from_millis(2)).await;
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let inner = anyrt::spawn(async { Backend::current() }).await.unwrap();
+            (inner, listener.backend())
+        });
+        assert_eq!(inner, Backend::compiled()[0]);
+        assert_eq!(listener_backend, Backend::compiled()[0]);
+    }
+
+    #[test]
+    fn tasks_on_anyrts_smol_executor_are_served_by_smol() {
+        let inner = Backend::Smol.block_on(async {
+            anyrt::spawn(async { anyrt::spawn(async { Backend::current() }).await.unwrap() })
+                .await
+                .unwrap()
+        });
+        assert_eq!(inner, Backend::Smol);
     }
 }

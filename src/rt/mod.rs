@@ -26,26 +26,26 @@ use std::time::Instant;
 
 use crate::task::JoinError;
 
-#[cfg(not(any(feature = "rt-tokio", feature = "rt-async-std")))]
-compile_error!(
-    "anyrt: no runtime backend is enabled. Enable one of anyrt's features `rt-tokio` (the default) \
-     or `rt-async-std`. Library authors: depend on anyrt with `default-features = false` and \
-     forward these features from your own crate's features, so the application picks the backend."
-);
-
-/// Hands the list of backends to `$callback`: cargo feature, module, variant, and the name of the
-/// exported macro that keeps its input only when that backend is compiled (used by
+/// Hands the list of backends to `$callback`: cargo feature, module, variant of [`Backend`], crate
+/// name, and the name of the exported macro that keeps its input only when that backend is compiled (used by
 /// `#[anyrt::test]`, which cannot see anyrt's features itself). The order is the order of
 /// preference outside any runtime.
 macro_rules! with_backends {
     ($callback:ident! [$($args:tt)*]) => {
         $callback! {
             [$($args)*]
-            "rt-tokio" tokio Tokio __anyrt_if_tokio,
-            "rt-async-std" async_std AsyncStd __anyrt_if_async_std,
+            "rt-tokio" tokio Tokio "tokio" __anyrt_if_tokio,
+            "rt-async-std" async_std AsyncStd "async-std" __anyrt_if_async_std,
+            "rt-smol" smol Smol "smol" __anyrt_if_smol,
         }
     };
 }
+
+// Helpers shared by backends, declared before them so their macros are in scope.
+#[cfg(any(feature = "rt-async-std", feature = "rt-smol"))]
+#[macro_use]
+mod async_io;
+pub(crate) mod supervised;
 
 /// The contract every backend implements, in the order its file lists the items.
 ///
@@ -156,11 +156,87 @@ pub(crate) enum Presence {
 }
 
 macro_rules! define_backends {
-    ([$d:tt] $($feature:literal $module:ident $Variant:ident $gate:ident,)*) => {
+    ([$d:tt] $($feature:literal $module:ident $Variant:ident $name:literal $gate:ident,)*) => {
+        #[cfg(not(any($(feature = $feature),*)))]
+        compile_error!(concat!(
+            "anyrt: no runtime backend is enabled. Enable one of anyrt's features:",
+            $(" `", $feature, "`",)*
+            " (`rt-tokio` is the default). Library authors: depend on anyrt with \
+             `default-features = false` and forward these features from your own crate's \
+             features, so the application picks the backend."
+        ));
+
         $(
             #[cfg(feature = $feature)]
             mod $module;
         )*
+
+        /// One of the async runtimes anyrt can run on.
+        ///
+        /// Every backend exists as a variant, whichever features are enabled, so that code naming
+        /// one compiles in every build; [`Backend::is_compiled`] tells whether it can run anything.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use anyrt::Backend;
+        ///
+        /// // Run the same future on every backend this build has.
+        /// for backend in Backend::compiled() {
+        ///     let answer = backend.block_on(async { 6 * 7 });
+        ///     assert_eq!(answer, 42);
+        /// }
+        /// ```
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum Backend {
+            $(
+                #[doc = concat!("[", $name, "](https://docs.rs/", $name, "), feature `", $feature, "`.")]
+                $Variant,
+            )*
+        }
+
+        impl Backend {
+            /// Every backend anyrt knows, compiled in or not, in order of preference.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// use anyrt::Backend;
+            ///
+            /// let compiled: Vec<_> = Backend::all().iter().filter(|b| b.is_compiled()).collect();
+            /// assert_eq!(compiled.len(), Backend::compiled().len());
+            /// ```
+            pub const fn all() -> &'static [Backend] {
+                &[$(Backend::$Variant),*]
+            }
+
+            /// The backend's name, as in its crate name: `"tokio"`, `"async-std"`, `"smol"`.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// assert_eq!(anyrt::Backend::AsyncStd.name(), "async-std");
+            /// ```
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Backend::$Variant => $name,)*
+                }
+            }
+
+            /// The cargo feature of anyrt that compiles this backend in.
+            ///
+            /// # Examples
+            ///
+            /// ```
+            /// assert_eq!(anyrt::Backend::Smol.feature(), "rt-smol");
+            /// ```
+            pub const fn feature(self) -> &'static str {
+                match self {
+                    $(Backend::$Variant => $feature,)*
+                }
+            }
+        }
 
         /// A compiled backend. Unlike the public [`Backend`], it has only the variants that exist
         /// in this build, so a single-backend build matches on a one-variant enum.
@@ -617,34 +693,9 @@ impl TcpStream {
     }
 }
 
-/// A runtime behind one of the async runtimes anyrt can run on.
-///
-/// Every backend exists as a variant, whichever features are enabled, so that code naming one
-/// compiles in every build; [`Backend::is_compiled`] tells whether it can run anything.
-///
-/// # Examples
-///
-/// ```
-/// use anyrt::Backend;
-///
-/// // Run the same future on every backend this build has.
-/// for backend in Backend::compiled() {
-///     let answer = backend.block_on(async { 6 * 7 });
-///     assert_eq!(answer, 42);
-/// }
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Backend {
-    /// [tokio](https://docs.rs/tokio), feature `rt-tokio`.
-    Tokio,
-    /// [async-std](https://docs.rs/async-std), feature `rt-async-std`.
-    AsyncStd,
-}
-
 impl Backend {
     /// The backend that serves a call made here: the runtime running the current task, or outside
-    /// any runtime the first compiled backend in the order tokio, async-std.
+    /// any runtime the first compiled backend in the order tokio, async-std, smol.
     ///
     /// # Examples
     ///
@@ -657,20 +708,6 @@ impl Backend {
     /// ```
     pub fn current() -> Backend {
         current().backend()
-    }
-
-    /// Every backend anyrt knows, compiled in or not, in order of preference.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use anyrt::Backend;
-    ///
-    /// let compiled: Vec<_> = Backend::all().iter().filter(|b| b.is_compiled()).collect();
-    /// assert_eq!(compiled.len(), Backend::compiled().len());
-    /// ```
-    pub const fn all() -> &'static [Backend] {
-        &[Backend::Tokio, Backend::AsyncStd]
     }
 
     /// The backends compiled into this build, in order of preference.
@@ -695,28 +732,6 @@ impl Backend {
     /// ```
     pub const fn is_compiled(self) -> bool {
         Kind::from_backend(self).is_some()
-    }
-
-    /// The backend's name, as in its crate name: `"tokio"`, `"async-std"`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// assert_eq!(anyrt::Backend::AsyncStd.name(), "async-std");
-    /// ```
-    pub const fn name(self) -> &'static str {
-        match self {
-            Backend::Tokio => "tokio",
-            Backend::AsyncStd => "async-std",
-        }
-    }
-
-    /// The cargo feature of anyrt that compiles this backend in.
-    pub const fn feature(self) -> &'static str {
-        match self {
-            Backend::Tokio => "rt-tokio",
-            Backend::AsyncStd => "rt-async-std",
-        }
     }
 
     /// Runs `future` to completion on this backend, blocking the current thread.

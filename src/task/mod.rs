@@ -20,7 +20,12 @@ use std::sync::Mutex;
 use std::task::{ready, Context, Poll};
 
 use crate::rt;
+use crate::rt::supervised::SupervisedTask;
 use crate::Backend;
+
+mod local;
+
+pub use local::{block_on_local, spawn_local, LocalSet};
 
 /// Spawns a task on the runtime running the caller, and returns a handle to await its output.
 ///
@@ -105,13 +110,30 @@ pub async fn yield_now() {
 /// # });
 /// ```
 pub struct JoinHandle<T> {
-    inner: rt::JoinHandle<T>,
+    inner: Inner<T>,
     done: bool,
+}
+
+enum Inner<T> {
+    /// A task of a backend's runtime.
+    Runtime(rt::JoinHandle<T>),
+    /// A task of a [`LocalSet`], with the backend that served the `spawn_local` call.
+    Local(SupervisedTask<T>, Backend),
 }
 
 impl<T> JoinHandle<T> {
     fn new(inner: rt::JoinHandle<T>) -> Self {
-        JoinHandle { inner, done: false }
+        JoinHandle {
+            inner: Inner::Runtime(inner),
+            done: false,
+        }
+    }
+
+    fn local(task: SupervisedTask<T>, backend: Backend) -> Self {
+        JoinHandle {
+            inner: Inner::Local(task, backend),
+            done: false,
+        }
     }
 
     /// Cancels the task, without waiting.
@@ -124,7 +146,10 @@ impl<T> JoinHandle<T> {
     /// A closure passed to [`spawn_blocking`] cannot be interrupted: if it has not started yet
     /// it never will, otherwise it runs to completion and its result is kept.
     pub fn abort(&self) {
-        self.inner.abort();
+        match &self.inner {
+            Inner::Runtime(handle) => handle.abort(),
+            Inner::Local(task, _) => task.abort(),
+        }
     }
 
     /// Whether the task has finished: returned, panicked, or been cancelled.
@@ -141,12 +166,19 @@ impl<T> JoinHandle<T> {
     /// # });
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.inner.is_finished()
+        match &self.inner {
+            Inner::Runtime(handle) => handle.is_finished(),
+            Inner::Local(task, _) => task.is_finished(),
+        }
     }
 
-    /// The backend running the task.
+    /// The backend running the task; for a local task, the backend that served the
+    /// [`spawn_local`] call.
     pub fn backend(&self) -> Backend {
-        self.inner.backend()
+        match &self.inner {
+            Inner::Runtime(handle) => handle.backend(),
+            Inner::Local(_, backend) => *backend,
+        }
     }
 }
 
@@ -158,7 +190,10 @@ impl<T> Future for JoinHandle<T> {
             !self.done,
             "anyrt: a `JoinHandle` was polled after it returned its result"
         );
-        let result = ready!(self.inner.poll_join(cx));
+        let result = ready!(match &mut self.inner {
+            Inner::Runtime(handle) => handle.poll_join(cx),
+            Inner::Local(task, _) => task.poll_join(cx),
+        });
         self.done = true;
         Poll::Ready(result)
     }

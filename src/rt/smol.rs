@@ -1,0 +1,109 @@
+//! The smol backend: every call anyrt makes into smol.
+//!
+//! Natively, smol's global executor runs on one thread (`SMOL_THREADS`), its `block_on` runs no
+//! spawned task, and dropping a task's handle cancels the task. This backend runs its own
+//! executor on as many threads as the other backends use (the machine's available parallelism;
+//! `SMOL_THREADS` overrides it), and supervises every task (see `supervised.rs`) so a handle
+//! detaches on drop and a panic arrives as an error. Timers and sockets are async-io's (see
+//! `async_io.rs`).
+
+use std::cell::Cell;
+use std::future::Future;
+use std::num::NonZeroUsize;
+use std::sync::{Once, OnceLock};
+use std::task::{Context, Poll};
+
+use super::supervised::{supervise, supervise_blocking, SupervisedTask};
+use super::{Presence, Runtime};
+use crate::task::JoinError;
+
+/// The smol backend.
+pub(crate) struct Smol;
+
+thread_local! {
+    /// Set on the executor's worker threads.
+    static WORKER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// How many worker threads the executor gets: `SMOL_THREADS`, else one per available core.
+fn worker_count() -> usize {
+    std::env::var("SMOL_THREADS")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
+}
+
+/// The executor every smol task of anyrt's runs on, started on first use and never stopped.
+fn executor() -> &'static smol::Executor<'static> {
+    static EXECUTOR: OnceLock<smol::Executor<'static>> = OnceLock::new();
+    static WORKERS: Once = Once::new();
+    let executor = EXECUTOR.get_or_init(smol::Executor::new);
+    WORKERS.call_once(|| {
+        for i in 0..worker_count() {
+            std::thread::Builder::new()
+                .name(format!("anyrt-smol-{i}"))
+                .spawn(move || {
+                    WORKER.set(true);
+                    smol::block_on(executor.run(std::future::pending::<()>()))
+                })
+                .unwrap_or_else(|e| panic!("anyrt: could not start a smol worker thread: {e}"));
+        }
+    });
+    executor
+}
+
+impl Runtime for Smol {
+    type JoinHandle<T> = SupervisedTask<T>;
+
+    fn presence() -> Presence {
+        if WORKER.get() {
+            Presence::Running
+        } else {
+            Presence::Absent
+        }
+    }
+
+    fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (future, state) = supervise(future);
+        SupervisedTask::new(executor().spawn(future), state)
+    }
+
+    fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let (f, state) = supervise_blocking(f);
+        SupervisedTask::new(smol::unblock(f), state)
+    }
+
+    fn poll_join<T>(
+        handle: &mut Self::JoinHandle<T>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<T, JoinError>> {
+        handle.poll_join(cx)
+    }
+
+    fn abort<T>(handle: &Self::JoinHandle<T>) {
+        handle.abort();
+    }
+
+    fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
+        handle.is_finished()
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        smol::future::yield_now()
+    }
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        smol::block_on(future)
+    }
+
+    async_io_items!();
+}
