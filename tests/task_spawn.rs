@@ -81,7 +81,12 @@ async fn abort_cancels_and_drops_the_task() {
     assert!(error.is_cancelled());
     assert!(!error.is_panic());
     assert_eq!(error.to_string(), "task was cancelled");
-    eventually("locals dropped", || dropped.load(Ordering::SeqCst)).await;
+    // As on tokio: by the time the awaiter hears of the cancellation, the task's future (and
+    // whatever it held) is gone.
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "cancelled, but the task's locals are alive"
+    );
 }
 
 #[anyrt::test]

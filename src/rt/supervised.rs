@@ -5,6 +5,11 @@
 //! Running the task's future inside [`Supervised`] fixes both: the panic is caught and becomes a
 //! [`JoinError`], and `abort` sets a flag the task checks at its next poll. The handle types
 //! here then detach on drop, like tokio's.
+//!
+//! The flag costs one allocation per task (an `Arc`). Dropping an async-task handle would cancel
+//! without it, but then the awaiter could see the task cancelled while its future, and whatever
+//! it holds (a lock guard, a connection), is still alive; with the flag, the future is dropped
+//! before the awaiter hears of it, as on tokio.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -74,15 +79,21 @@ impl<F: Future> Future for Supervised<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
-        // Register before reading the flag, so an abort between the two still wakes us.
-        this.state.waker.register(cx.waker());
         let mut result = if this.state.is_aborted() {
             Err(JoinError::cancelled())
         } else {
             let future = this.future.as_mut().as_pin_mut();
             let future = future.expect("anyrt: a task was polled after it completed");
             match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Pending) => {
+                    // Registered only now, as most tasks finish in their first poll; the flag is
+                    // read again after, so an abort racing with this poll is never lost.
+                    this.state.waker.register(cx.waker());
+                    if !this.state.is_aborted() {
+                        return Poll::Pending;
+                    }
+                    Err(JoinError::cancelled())
+                }
                 Ok(Poll::Ready(output)) => Ok(output),
                 Err(payload) => Err(JoinError::panic(payload)),
             }

@@ -1,0 +1,587 @@
+//! anyrt against the native runtimes: every group runs, for each compiled backend, the native
+//! call and anyrt's, inside the same `block_on` of that backend (so on the same runtime, in the
+//! same run).
+//!
+//! ```text
+//! cargo bench --bench facade                                              # tokio
+//! cargo bench --bench facade --no-default-features --features rt-smol    # one backend
+//! cargo bench --bench facade --all-features                               # with dispatch
+//! bash benches/run                                                        # all, + BENCHMARKS.md table
+//! ```
+//!
+//! Native smol runs on smol's global executor; `SMOL_THREADS` is set so it has as many threads as
+//! anyrt's smol executor (one per core).
+
+use std::future::Future;
+use std::time::Duration;
+
+use anyrt::Backend;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use futures_lite::future::zip;
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use futures_util::future::join_all;
+
+const TASKS: usize = 10_000;
+const BLOCKING: usize = 1_000;
+const SLEEPS: usize = 10_000;
+const ZERO_SLEEPS: usize = 20;
+const TIMEOUTS: usize = 10_000;
+const LOCKS: usize = 10_000;
+const CONTENDERS: usize = 8;
+const ROUND_TRIPS: usize = 10_000;
+const MESSAGE: usize = 64;
+const STREAM_BYTES: usize = 64 * 1024 * 1024;
+const CONNECTIONS: usize = 1_000;
+
+/// Runs `iteration` once per criterion iteration, on `backend`.
+fn run<F: Future>(
+    backend: Backend,
+    iteration: impl Fn() -> F,
+) -> impl FnMut(&mut criterion::Bencher<'_>) {
+    move |b| b.iter(|| backend.block_on(iteration()))
+}
+
+fn spawn(c: &mut Criterion) {
+    let mut group = c.benchmark_group("spawn_10k");
+    for &backend in Backend::compiled() {
+        group.bench_function(
+            BenchmarkId::new("native", backend),
+            run(backend, || async move {
+                match backend {
+                    Backend::Tokio => {
+                        let tasks: Vec<_> =
+                            (0..TASKS).map(|i| tokio::spawn(async move { i })).collect();
+                        for task in tasks {
+                            task.await.unwrap();
+                        }
+                    }
+                    Backend::AsyncStd => {
+                        let tasks: Vec<_> = (0..TASKS)
+                            .map(|i| async_std::task::spawn(async move { i }))
+                            .collect();
+                        for task in tasks {
+                            task.await;
+                        }
+                    }
+                    _ => {
+                        let tasks: Vec<_> =
+                            (0..TASKS).map(|i| smol::spawn(async move { i })).collect();
+                        for task in tasks {
+                            task.await;
+                        }
+                    }
+                }
+            }),
+        );
+        group.bench_function(
+            BenchmarkId::new("anyrt", backend),
+            run(backend, || async {
+                let tasks: Vec<_> = (0..TASKS).map(|i| anyrt::spawn(async move { i })).collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            }),
+        );
+    }
+}
+
+fn spawn_blocking(c: &mut Criterion) {
+    let mut group = c.benchmark_group("spawn_blocking_1k");
+    for &backend in Backend::compiled() {
+        group.bench_function(
+            BenchmarkId::new("native", backend),
+            run(backend, || async move {
+                match backend {
+                    Backend::Tokio => {
+                        let tasks: Vec<_> = (0..BLOCKING)
+                            .map(|i| tokio::task::spawn_blocking(move || i))
+                            .collect();
+                        for task in tasks {
+                            task.await.unwrap();
+                        }
+                    }
+                    Backend::AsyncStd => {
+                        let tasks: Vec<_> = (0..BLOCKING)
+                            .map(|i| async_std::task::spawn_blocking(move || i))
+                            .collect();
+                        for task in tasks {
+                            task.await;
+                        }
+                    }
+                    _ => {
+                        let tasks: Vec<_> =
+                            (0..BLOCKING).map(|i| smol::unblock(move || i)).collect();
+                        for task in tasks {
+                            task.await;
+                        }
+                    }
+                }
+            }),
+        );
+        group.bench_function(
+            BenchmarkId::new("anyrt", backend),
+            run(backend, || async {
+                let tasks: Vec<_> = (0..BLOCKING)
+                    .map(|i| anyrt::task::spawn_blocking(move || i))
+                    .collect();
+                for task in tasks {
+                    task.await.unwrap();
+                }
+            }),
+        );
+    }
+}
+
+fn sleep(c: &mut Criterion) {
+    let ms = Duration::from_millis(1);
+    let mut group = c.benchmark_group("sleep_1ms_10k_concurrent");
+    for &backend in Backend::compiled() {
+        group.bench_function(
+            BenchmarkId::new("native", backend),
+            run(backend, || async move {
+                match backend {
+                    Backend::Tokio => {
+                        drop(join_all((0..SLEEPS).map(|_| tokio::time::sleep(ms))).await)
+                    }
+                    Backend::AsyncStd => {
+                        drop(join_all((0..SLEEPS).map(|_| async_std::task::sleep(ms))).await)
+                    }
+                    _ => drop(join_all((0..SLEEPS).map(|_| smol::Timer::after(ms))).await),
+                }
+            }),
+        );
+        group.bench_function(
+            BenchmarkId::new("anyrt", backend),
+            run(backend, || async move {
+                join_all((0..SLEEPS).map(|_| anyrt::time::sleep(ms))).await;
+            }),
+        );
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("sleep_zero_20");
+    for &backend in Backend::compiled() {
+        group.bench_function(
+            BenchmarkId::new("native", backend),
+            run(backend, || async move {
+                for _ in 0..ZERO_SLEEPS {
+                    match backend {
+                        Backend::Tokio => tokio::time::sleep(Duration::ZERO).await,
+                        Backend::AsyncStd => async_std::task::sleep(Duration::ZERO).await,
+                        _ => drop(smol::Timer::after(Duration::ZERO).await),
+                    }
+                }
+            }),
+        );
+        group.bench_function(
+            BenchmarkId::new("anyrt", backend),
+            run(backend, || async {
+                for _ in 0..ZERO_SLEEPS {
+                    anyrt::time::sleep(Duration::ZERO).await;
+                }
+            }),
+        );
+    }
+}
+
+fn timeout(c: &mut Criterion) {
+    let second = Duration::from_secs(1);
+    let mut group = c.benchmark_group("timeout_ready_10k");
+    for &backend in Backend::compiled() {
+        group.bench_function(
+            BenchmarkId::new("native", backend),
+            run(backend, || async move {
+                for i in 0..TIMEOUTS {
+                    let ready = std::future::ready(i);
+                    let out = match backend {
+                        Backend::Tokio => tokio::time::timeout(second, ready).await.ok(),
+                        Backend::AsyncStd => async_std::future::timeout(second, ready).await.ok(),
+                        // smol has no timeout function; this is its documented idiom.
+                        _ => {
+                            futures_lite::future::or(async { Some(ready.await) }, async {
+                                smol::Timer::after(second).await;
+                                None
+                            })
+                            .await
+                        }
+                    };
+                    assert_eq!(out, Some(i));
+                }
+            }),
+        );
+        group.bench_function(
+            BenchmarkId::new("anyrt", backend),
+            run(backend, || async move {
+                for i in 0..TIMEOUTS {
+                    let out = anyrt::time::timeout(second, std::future::ready(i))
+                        .await
+                        .ok();
+                    assert_eq!(out, Some(i));
+                }
+            }),
+        );
+    }
+}
+
+fn mutex(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mutex_uncontended_10k");
+    for &backend in Backend::compiled() {
+        group.bench_function(
+            BenchmarkId::new("native-tokio-sync", backend),
+            run(backend, || async {
+                let mutex = tokio::sync::Mutex::new(0u64);
+                for _ in 0..LOCKS {
+                    *mutex.lock().await += 1;
+                }
+            }),
+        );
+        group.bench_function(
+            BenchmarkId::new("native-async-lock", backend),
+            run(backend, || async {
+                let mutex = async_lock::Mutex::new(0u64);
+                for _ in 0..LOCKS {
+                    *mutex.lock().await += 1;
+                }
+            }),
+        );
+        group.bench_function(
+            BenchmarkId::new("anyrt", backend),
+            run(backend, || async {
+                let mutex = anyrt::sync::Mutex::new(0u64);
+                for _ in 0..LOCKS {
+                    *mutex.lock().await += 1;
+                }
+            }),
+        );
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("mutex_8_tasks_x_10k");
+    group.sample_size(10);
+    for &backend in Backend::compiled() {
+        // The tasks are spawned with anyrt in all three, so only the mutex differs.
+        group.bench_function(
+            BenchmarkId::new("native-tokio-sync", backend),
+            run(backend, || async {
+                let mutex = std::sync::Arc::new(tokio::sync::Mutex::new(0u64));
+                contend(move || {
+                    let mutex = mutex.clone();
+                    async move { *mutex.lock().await += 1 }
+                })
+                .await;
+            }),
+        );
+        group.bench_function(
+            BenchmarkId::new("native-async-lock", backend),
+            run(backend, || async {
+                let mutex = std::sync::Arc::new(async_lock::Mutex::new(0u64));
+                contend(move || {
+                    let mutex = mutex.clone();
+                    async move { *mutex.lock().await += 1 }
+                })
+                .await;
+            }),
+        );
+        group.bench_function(
+            BenchmarkId::new("anyrt", backend),
+            run(backend, || async {
+                let mutex = std::sync::Arc::new(anyrt::sync::Mutex::new(0u64));
+                contend(move || {
+                    let mutex = mutex.clone();
+                    async move { *mutex.lock().await += 1 }
+                })
+                .await;
+            }),
+        );
+    }
+}
+
+/// `CONTENDERS` tasks, each running `increment` `LOCKS` times.
+async fn contend<F, Fut>(increment: F)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let tasks: Vec<_> = (0..CONTENDERS)
+        .map(|_| {
+            let increment = increment.clone();
+            anyrt::spawn(async move {
+                for _ in 0..LOCKS {
+                    increment().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+/// Ping-pong, streaming and connect/accept over futures-io streams (async-std, smol, anyrt).
+mod futures_io_tcp {
+    use super::*;
+    use futures_lite::io::{AsyncRead, AsyncWrite};
+
+    pub(crate) async fn ping<S: AsyncRead + AsyncWrite + Unpin>(mut client: S) {
+        let mut buf = [7u8; MESSAGE];
+        for _ in 0..ROUND_TRIPS {
+            client.write_all(&buf).await.unwrap();
+            client.read_exact(&mut buf).await.unwrap();
+        }
+    }
+
+    pub(crate) async fn pong<S: AsyncRead + AsyncWrite + Unpin>(mut server: S) {
+        let mut buf = [0u8; MESSAGE];
+        for _ in 0..ROUND_TRIPS {
+            server.read_exact(&mut buf).await.unwrap();
+            server.write_all(&buf).await.unwrap();
+        }
+    }
+
+    pub(crate) async fn send<S: AsyncWrite + Unpin>(mut client: S) {
+        let chunk = vec![1u8; 64 * 1024];
+        for _ in 0..STREAM_BYTES / chunk.len() {
+            client.write_all(&chunk).await.unwrap();
+        }
+        client.close().await.unwrap();
+    }
+
+    pub(crate) async fn receive<S: AsyncRead + Unpin>(mut server: S) -> usize {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0;
+        loop {
+            match server.read(&mut buf).await.unwrap() {
+                0 => return total,
+                n => total += n,
+            }
+        }
+    }
+}
+
+/// The same over tokio's I/O traits (native tokio, and anyrt on tokio).
+mod tokio_io_tcp {
+    use super::*;
+    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+    pub(crate) async fn ping<S: AsyncRead + AsyncWrite + Unpin>(mut client: S) {
+        let mut buf = [7u8; MESSAGE];
+        for _ in 0..ROUND_TRIPS {
+            client.write_all(&buf).await.unwrap();
+            client.read_exact(&mut buf).await.unwrap();
+        }
+    }
+
+    pub(crate) async fn pong<S: AsyncRead + AsyncWrite + Unpin>(mut server: S) {
+        let mut buf = [0u8; MESSAGE];
+        for _ in 0..ROUND_TRIPS {
+            server.read_exact(&mut buf).await.unwrap();
+            server.write_all(&buf).await.unwrap();
+        }
+    }
+
+    pub(crate) async fn send<S: AsyncWrite + Unpin>(mut client: S) {
+        let chunk = vec![1u8; 64 * 1024];
+        for _ in 0..STREAM_BYTES / chunk.len() {
+            client.write_all(&chunk).await.unwrap();
+        }
+        client.shutdown().await.unwrap();
+    }
+
+    pub(crate) async fn receive<S: AsyncRead + Unpin>(mut server: S) -> usize {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut total = 0;
+        loop {
+            match server.read(&mut buf).await.unwrap() {
+                0 => return total,
+                n => total += n,
+            }
+        }
+    }
+}
+
+/// A connected pair of native streams of `backend`, driven through `$client` and `$server` in
+/// one task (`zip`), so the row measures the I/O path rather than thread hand-offs, which on two
+/// cores vary by ±15% from run to run.
+macro_rules! native_pair {
+    ($backend:expr, $client:ident, $server:ident) => {
+        async {
+            match $backend {
+                Backend::Tokio => {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    let (client, server) =
+                        zip(tokio::net::TcpStream::connect(addr), listener.accept()).await;
+                    let (client, (server, _)) = (client.unwrap(), server.unwrap());
+                    client.set_nodelay(true).unwrap();
+                    server.set_nodelay(true).unwrap();
+                    zip(tokio_io_tcp::$client(client), tokio_io_tcp::$server(server)).await;
+                }
+                Backend::AsyncStd => {
+                    let listener = async_std::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    let (client, server) =
+                        zip(async_std::net::TcpStream::connect(addr), listener.accept()).await;
+                    let (client, (server, _)) = (client.unwrap(), server.unwrap());
+                    client.set_nodelay(true).unwrap();
+                    server.set_nodelay(true).unwrap();
+                    // async-std's close() sends no FIN: shut the write half down by hand.
+                    let half = client.clone();
+                    let client = async move {
+                        futures_io_tcp::$client(client).await;
+                        let _ = half.shutdown(std::net::Shutdown::Write);
+                    };
+                    zip(client, futures_io_tcp::$server(server)).await;
+                }
+                _ => {
+                    let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    let (client, server) =
+                        zip(smol::net::TcpStream::connect(addr), listener.accept()).await;
+                    let (client, (server, _)) = (client.unwrap(), server.unwrap());
+                    client.set_nodelay(true).unwrap();
+                    server.set_nodelay(true).unwrap();
+                    zip(
+                        futures_io_tcp::$client(client),
+                        futures_io_tcp::$server(server),
+                    )
+                    .await;
+                }
+            }
+        }
+    };
+}
+
+/// The same pair with anyrt's streams, through tokio's traits on tokio and futures-io elsewhere.
+macro_rules! anyrt_pair {
+    ($backend:expr, $client:ident, $server:ident) => {
+        async {
+            let listener = anyrt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (client, server) =
+                zip(anyrt::net::TcpStream::connect(addr), listener.accept()).await;
+            let (client, (server, _)) = (client.unwrap(), server.unwrap());
+            client.set_nodelay(true).unwrap();
+            server.set_nodelay(true).unwrap();
+            // anyrt's streams have tokio's traits only when rt-tokio is compiled.
+            #[cfg(feature = "rt-tokio")]
+            if $backend == Backend::Tokio {
+                zip(tokio_io_tcp::$client(client), tokio_io_tcp::$server(server)).await;
+                return;
+            }
+            zip(
+                futures_io_tcp::$client(client),
+                futures_io_tcp::$server(server),
+            )
+            .await;
+        }
+    };
+}
+
+fn tcp(c: &mut Criterion) {
+    let mut group = c.benchmark_group("tcp_ping_pong_10k_64B");
+    group.sample_size(10);
+    for &backend in Backend::compiled() {
+        group.bench_function(
+            BenchmarkId::new("native", backend),
+            run(backend, || native_pair!(backend, ping, pong)),
+        );
+        group.bench_function(
+            BenchmarkId::new("anyrt", backend),
+            run(backend, || anyrt_pair!(backend, ping, pong)),
+        );
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("tcp_stream_64MiB");
+    group.sample_size(10);
+    for &backend in Backend::compiled() {
+        group.bench_function(
+            BenchmarkId::new("native", backend),
+            run(backend, || native_pair!(backend, send, receive)),
+        );
+        group.bench_function(
+            BenchmarkId::new("anyrt", backend),
+            run(backend, || anyrt_pair!(backend, send, receive)),
+        );
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("tcp_connect_accept_1k");
+    group.sample_size(10);
+    for &backend in Backend::compiled() {
+        group.bench_function(
+            BenchmarkId::new("native", backend),
+            run(backend, || async move {
+                match backend {
+                    Backend::Tokio => {
+                        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                        let addr = listener.local_addr().unwrap();
+                        for _ in 0..CONNECTIONS {
+                            let (client, server) =
+                                zip(tokio::net::TcpStream::connect(addr), listener.accept()).await;
+                            drop(client.unwrap());
+                            drop(server.unwrap());
+                        }
+                    }
+                    Backend::AsyncStd => {
+                        let listener = async_std::net::TcpListener::bind("127.0.0.1:0")
+                            .await
+                            .unwrap();
+                        let addr = listener.local_addr().unwrap();
+                        for _ in 0..CONNECTIONS {
+                            let (client, server) =
+                                zip(async_std::net::TcpStream::connect(addr), listener.accept())
+                                    .await;
+                            drop(client.unwrap());
+                            drop(server.unwrap());
+                        }
+                    }
+                    _ => {
+                        let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                        let addr = listener.local_addr().unwrap();
+                        for _ in 0..CONNECTIONS {
+                            let (client, server) =
+                                zip(smol::net::TcpStream::connect(addr), listener.accept()).await;
+                            drop(client.unwrap());
+                            drop(server.unwrap());
+                        }
+                    }
+                }
+            }),
+        );
+        group.bench_function(
+            BenchmarkId::new("anyrt", backend),
+            run(backend, || async {
+                let listener = anyrt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                for _ in 0..CONNECTIONS {
+                    let (client, server) =
+                        zip(anyrt::net::TcpStream::connect(addr), listener.accept()).await;
+                    drop(client.unwrap());
+                    drop(server.unwrap());
+                }
+            }),
+        );
+    }
+}
+
+fn configure() -> Criterion {
+    // Native smol gets as many threads as anyrt's smol executor.
+    if std::env::var_os("SMOL_THREADS").is_none() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::env::set_var("SMOL_THREADS", cores.to_string());
+    }
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .configure_from_args()
+}
+
+criterion_group! {
+    name = benches;
+    config = configure();
+    targets = spawn, spawn_blocking, sleep, timeout, mutex, tcp
+}
+criterion_main!(benches);

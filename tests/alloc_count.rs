@@ -1,0 +1,253 @@
+//! Heap allocations made by anyrt's calls against the native call on the same backend.
+//!
+//! A counting global allocator counts the allocations made by the current thread. For each
+//! operation the test runs the native call and anyrt's call `N` times and asserts that anyrt
+//! allocated no more than native plus a stated, per-call constant:
+//!
+//! | call | tokio | async-std | smol | why |
+//! |---|---|---|---|---|
+//! | `spawn` | 0 | 1 | 1 | async-std and smol handles cannot abort synchronously nor report panics, so anyrt shares one `Arc` of abort state with the task |
+//! | `sleep` (create + first poll) | 0 | 0 | 0 | the backend's own timer, created lazily |
+//! | `timeout` around a ready future | 0 | 0 | 0 | no timer is created at all |
+//! | `Mutex::lock`, uncontended | 0 | 0 | 0 | tokio's semaphore, which allocates nothing to lock |
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Waker};
+use std::time::Duration;
+
+use anyrt::Backend;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the only addition is a
+// thread-local counter, which allocates nothing (`const` initialised, `try_with` so it is never
+// touched during thread teardown). A global allocator cannot be written without `unsafe`.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, which we pass on.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` through `alloc` above, with `layout`.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Calls per measurement: enough that one-off growth (a queue, a slab) averages out.
+const N: u64 = 200;
+
+/// Allocations made on this thread by `f`.
+fn count<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    let before = ALLOCATIONS.with(Cell::get);
+    let result = f();
+    (result, ALLOCATIONS.with(Cell::get) - before)
+}
+
+/// Asserts `anyrt <= native + extra * N`, after a warm-up round of each.
+async fn compare<Fn1, Fut1, Fn2, Fut2>(op: &str, extra: u64, mut native: Fn1, mut anyrt: Fn2)
+where
+    Fn1: FnMut() -> Fut1,
+    Fut1: Future<Output = u64>,
+    Fn2: FnMut() -> Fut2,
+    Fut2: Future<Output = u64>,
+{
+    native().await;
+    anyrt().await;
+    let native = native().await;
+    let anyrt = anyrt().await;
+    let backend = Backend::current();
+    // Shown with `--nocapture`; BENCHMARKS.md quotes these figures.
+    eprintln!("{op} on {backend}: {N} calls, native {native} allocations, anyrt {anyrt}");
+    assert!(
+        anyrt <= native + extra * N,
+        "{op} on {backend}: anyrt made {anyrt} allocations for {N} calls, native {native}, \
+         allowed extra {extra} per call"
+    );
+}
+
+fn spawn_extra(backend: Backend) -> u64 {
+    match backend {
+        Backend::Tokio => 0,
+        _ => 1,
+    }
+}
+
+#[anyrt::test]
+async fn spawn_allocates_at_most_one_more_than_native() {
+    let backend = Backend::current();
+    compare(
+        "spawn",
+        spawn_extra(backend),
+        || async move {
+            let mut total = 0;
+            for _ in 0..N {
+                let (handle, n) = match backend {
+                    Backend::Tokio => count(|| NativeTask::Tokio(tokio::spawn(async {}))),
+                    Backend::AsyncStd => {
+                        count(|| NativeTask::AsyncStd(async_std::task::spawn(async {})))
+                    }
+                    _ => count(|| NativeTask::Smol(smol::spawn(async {}))),
+                };
+                total += n;
+                handle.join().await;
+            }
+            total
+        },
+        || async {
+            let mut total = 0;
+            for _ in 0..N {
+                let (handle, n) = count(|| anyrt::spawn(async {}));
+                total += n;
+                handle.await.unwrap();
+            }
+            total
+        },
+    )
+    .await;
+}
+
+/// A native handle, awaited outside the counted section.
+enum NativeTask {
+    Tokio(tokio::task::JoinHandle<()>),
+    AsyncStd(async_std::task::JoinHandle<()>),
+    Smol(smol::Task<()>),
+}
+
+impl NativeTask {
+    async fn join(self) {
+        match self {
+            NativeTask::Tokio(handle) => handle.await.unwrap(),
+            NativeTask::AsyncStd(handle) => handle.await,
+            NativeTask::Smol(task) => task.await,
+        }
+    }
+}
+
+#[anyrt::test]
+async fn sleep_allocates_no_more_than_native() {
+    let backend = Backend::current();
+    let d = Duration::from_secs(60);
+    compare(
+        "sleep",
+        0,
+        || async move {
+            let mut total = 0;
+            for _ in 0..N {
+                // Created and polled once: the timer is registered with the reactor.
+                total += match backend {
+                    Backend::Tokio => {
+                        let mut sleep = Box::pin(tokio::time::sleep(d));
+                        count(|| poll_now(sleep.as_mut())).1
+                    }
+                    Backend::AsyncStd => {
+                        let mut sleep = Box::pin(async_std::task::sleep(d));
+                        count(|| poll_now(sleep.as_mut())).1
+                    }
+                    _ => {
+                        let mut timer = smol::Timer::after(d);
+                        count(|| poll_now(&mut timer)).1
+                    }
+                };
+            }
+            total
+        },
+        || async move {
+            let mut total = 0;
+            for _ in 0..N {
+                let mut sleep = Box::pin(anyrt::time::sleep(d));
+                total += count(|| poll_now(sleep.as_mut())).1;
+            }
+            total
+        },
+    )
+    .await;
+}
+
+/// Polls `future` once with a no-op waker, so the count covers only the poll itself.
+fn poll_now<F: Future + Unpin>(mut future: F) -> bool {
+    let mut cx = Context::from_waker(Waker::noop());
+    Pin::new(&mut future).poll(&mut cx).is_ready()
+}
+
+#[anyrt::test]
+async fn timeout_of_a_ready_future_allocates_nothing_more_than_native() {
+    let backend = Backend::current();
+    let d = Duration::from_secs(60);
+    compare(
+        "timeout",
+        0,
+        || async move {
+            let mut total = 0;
+            for i in 0..N {
+                let ready = std::future::ready(i);
+                total += match backend {
+                    Backend::Tokio => {
+                        count(|| poll_now(Box::pin(tokio::time::timeout(d, ready)))).1
+                    }
+                    Backend::AsyncStd => {
+                        count(|| poll_now(Box::pin(async_std::future::timeout(d, ready)))).1
+                    }
+                    _ => {
+                        count(|| {
+                            poll_now(Box::pin(futures_lite::future::or(ready, async move {
+                                smol::Timer::after(d).await;
+                                0
+                            })))
+                        })
+                        .1
+                    }
+                };
+            }
+            total
+        },
+        || async move {
+            let mut total = 0;
+            for i in 0..N {
+                let ready = std::future::ready(i);
+                total += count(|| poll_now(Box::pin(anyrt::time::timeout(d, ready)))).1;
+            }
+            total
+        },
+    )
+    .await;
+}
+
+#[anyrt::test]
+async fn uncontended_lock_allocates_nothing() {
+    let tokio_mutex = tokio::sync::Mutex::new(0);
+    let anyrt_mutex = anyrt::sync::Mutex::new(0);
+    compare(
+        "Mutex::lock",
+        0,
+        || async {
+            let mut total = 0;
+            for _ in 0..N {
+                total += count(|| poll_now(Box::pin(tokio_mutex.lock()))).1;
+            }
+            total
+        },
+        || async {
+            let mut total = 0;
+            for _ in 0..N {
+                total += count(|| poll_now(Box::pin(anyrt_mutex.lock()))).1;
+            }
+            total
+        },
+    )
+    .await;
+    // Not just "no more than native": none at all.
+    let (_, n) = count(|| poll_now(Box::pin(anyrt_mutex.lock())));
+    assert_eq!(n, 1, "one allocation: the Box::pin of this test itself");
+}
