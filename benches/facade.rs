@@ -18,7 +18,6 @@ use std::time::Duration;
 use anyrt::Backend;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use futures_lite::future::zip;
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use futures_util::future::join_all;
 
 const TASKS: usize = 10_000;
@@ -317,87 +316,76 @@ where
     }
 }
 
-/// Ping-pong, streaming and connect/accept over futures-io streams (async-std, smol, anyrt).
-mod futures_io_tcp {
-    use super::*;
-    use futures_lite::io::{AsyncRead, AsyncWrite};
+/// The TCP workloads, written once for an I/O trait family: `$read`/`$write` are its extension
+/// traits and `$close` its way to send FIN.
+macro_rules! tcp_workloads {
+    ($(#[$doc:meta])* $module:ident, $read:path, $write:path, $bound_read:path, $bound_write:path, $close:ident) => {
+        $(#[$doc])*
+        mod $module {
+            use super::*;
+            use $bound_read as Read;
+            use $bound_write as Write;
+            use $read as _;
+            use $write as _;
 
-    pub(crate) async fn ping<S: AsyncRead + AsyncWrite + Unpin>(mut client: S) {
-        let mut buf = [7u8; MESSAGE];
-        for _ in 0..ROUND_TRIPS {
-            client.write_all(&buf).await.unwrap();
-            client.read_exact(&mut buf).await.unwrap();
-        }
-    }
+            pub(crate) async fn ping<S: Read + Write + Unpin>(mut client: S) {
+                let mut buf = [7u8; MESSAGE];
+                for _ in 0..ROUND_TRIPS {
+                    client.write_all(&buf).await.unwrap();
+                    client.read_exact(&mut buf).await.unwrap();
+                }
+            }
 
-    pub(crate) async fn pong<S: AsyncRead + AsyncWrite + Unpin>(mut server: S) {
-        let mut buf = [0u8; MESSAGE];
-        for _ in 0..ROUND_TRIPS {
-            server.read_exact(&mut buf).await.unwrap();
-            server.write_all(&buf).await.unwrap();
-        }
-    }
+            pub(crate) async fn pong<S: Read + Write + Unpin>(mut server: S) {
+                let mut buf = [0u8; MESSAGE];
+                for _ in 0..ROUND_TRIPS {
+                    server.read_exact(&mut buf).await.unwrap();
+                    server.write_all(&buf).await.unwrap();
+                }
+            }
 
-    pub(crate) async fn send<S: AsyncWrite + Unpin>(mut client: S) {
-        let chunk = vec![1u8; 64 * 1024];
-        for _ in 0..STREAM_BYTES / chunk.len() {
-            client.write_all(&chunk).await.unwrap();
-        }
-        client.close().await.unwrap();
-    }
+            pub(crate) async fn send<S: Write + Unpin>(mut client: S) {
+                let chunk = vec![1u8; 64 * 1024];
+                for _ in 0..STREAM_BYTES / chunk.len() {
+                    client.write_all(&chunk).await.unwrap();
+                }
+                client.$close().await.unwrap();
+            }
 
-    pub(crate) async fn receive<S: AsyncRead + Unpin>(mut server: S) -> usize {
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut total = 0;
-        loop {
-            match server.read(&mut buf).await.unwrap() {
-                0 => return total,
-                n => total += n,
+            pub(crate) async fn receive<S: Read + Unpin>(mut server: S) {
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut total = 0;
+                loop {
+                    match server.read(&mut buf).await.unwrap() {
+                        0 => break,
+                        n => total += n,
+                    }
+                }
+                assert_eq!(total, STREAM_BYTES);
             }
         }
-    }
+    };
 }
 
-/// The same over tokio's I/O traits (native tokio, and anyrt on tokio).
-mod tokio_io_tcp {
-    use super::*;
-    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+tcp_workloads!(
+    /// Over futures-io streams (async-std, smol, anyrt everywhere).
+    futures_io_tcp,
+    futures_lite::AsyncReadExt,
+    futures_lite::AsyncWriteExt,
+    futures_lite::io::AsyncRead,
+    futures_lite::io::AsyncWrite,
+    close
+);
 
-    pub(crate) async fn ping<S: AsyncRead + AsyncWrite + Unpin>(mut client: S) {
-        let mut buf = [7u8; MESSAGE];
-        for _ in 0..ROUND_TRIPS {
-            client.write_all(&buf).await.unwrap();
-            client.read_exact(&mut buf).await.unwrap();
-        }
-    }
-
-    pub(crate) async fn pong<S: AsyncRead + AsyncWrite + Unpin>(mut server: S) {
-        let mut buf = [0u8; MESSAGE];
-        for _ in 0..ROUND_TRIPS {
-            server.read_exact(&mut buf).await.unwrap();
-            server.write_all(&buf).await.unwrap();
-        }
-    }
-
-    pub(crate) async fn send<S: AsyncWrite + Unpin>(mut client: S) {
-        let chunk = vec![1u8; 64 * 1024];
-        for _ in 0..STREAM_BYTES / chunk.len() {
-            client.write_all(&chunk).await.unwrap();
-        }
-        client.shutdown().await.unwrap();
-    }
-
-    pub(crate) async fn receive<S: AsyncRead + Unpin>(mut server: S) -> usize {
-        let mut buf = vec![0u8; 64 * 1024];
-        let mut total = 0;
-        loop {
-            match server.read(&mut buf).await.unwrap() {
-                0 => return total,
-                n => total += n,
-            }
-        }
-    }
-}
+tcp_workloads!(
+    /// Over tokio's I/O traits (native tokio, and anyrt on tokio).
+    tokio_io_tcp,
+    tokio::io::AsyncReadExt,
+    tokio::io::AsyncWriteExt,
+    tokio::io::AsyncRead,
+    tokio::io::AsyncWrite,
+    shutdown
+);
 
 /// A connected pair of native streams of `backend`, driven through `$client` and `$server` in
 /// one task (`zip`), so the row measures the I/O path rather than thread hand-offs, which on two
