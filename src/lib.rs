@@ -26,6 +26,9 @@
 //! | `rt-async-std` | [async-std](https://docs.rs/async-std) | discontinued upstream (RUSTSEC-2025-0052); kept for the code moving off it |
 //! | `rt-smol` | [smol](https://docs.rs/smol) | runs on anyrt's own executor, one thread per core (`SMOL_THREADS` overrides) |
 //!
+//! The optional feature `hyper` adds [`hyper`](mod@hyper): hyper 1.x's executor, timer and I/O
+//! traits implemented with anyrt, for every backend.
+//!
 //! Features are additive: any combination compiles. With several backends compiled (two crates
 //! in one dependency graph chose different ones), a call made inside a tokio runtime is served by
 //! tokio, one made inside an async-std task by async-std, one made in a task of anyrt's smol
@@ -65,6 +68,9 @@
 
 mod rt;
 
+#[cfg(feature = "hyper")]
+#[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
+pub mod hyper;
 pub mod net;
 pub mod sync;
 pub mod task;
