@@ -26,7 +26,7 @@
 //! | `rt-async-std` | [async-std](https://docs.rs/async-std) | discontinued upstream (RUSTSEC-2025-0052); kept for the code moving off it |
 //! | `rt-smol` | [smol](https://docs.rs/smol) | runs on anyrt's own executor, one thread per core (`SMOL_THREADS` overrides) |
 //!
-//! The optional feature `hyper` adds [`hyper`](mod@hyper): hyper 1.x's executor, timer and I/O
+//! The optional feature `hyper` adds the `anyrt::hyper` module: hyper 1.x's executor, timer and I/O
 //! traits implemented with anyrt, for every backend.
 //!
 //! Features are additive: any combination compiles. With several backends compiled (two crates
