@@ -48,6 +48,11 @@ static ALLOCATOR: Counting = Counting;
 /// Calls per measurement: enough that one-off growth (a queue, a slab) averages out.
 const N: u64 = 200;
 
+/// Allocations per measurement that may land on either side: async-io applies queued timer
+/// operations on whichever thread finds its queue full (its reactor thread, usually), and that
+/// thread then allocates in the timer map. Seen once in 200 calls under coverage instrumentation.
+const SLACK: u64 = 2;
+
 /// Allocations made on this thread by `f`.
 fn count<R>(f: impl FnOnce() -> R) -> (R, u64) {
     let before = ALLOCATIONS.with(Cell::get);
@@ -55,7 +60,7 @@ fn count<R>(f: impl FnOnce() -> R) -> (R, u64) {
     (result, ALLOCATIONS.with(Cell::get) - before)
 }
 
-/// Asserts `anyrt <= native + extra * N`, after a warm-up round of each.
+/// Asserts `anyrt <= native + extra * N + SLACK`, after a warm-up round of each.
 async fn compare<Fn1, Fut1, Fn2, Fut2>(op: &str, extra: u64, mut native: Fn1, mut anyrt: Fn2)
 where
     Fn1: FnMut() -> Fut1,
@@ -71,7 +76,7 @@ where
     // Shown with `--nocapture`; BENCHMARKS.md quotes these figures.
     eprintln!("{op} on {backend}: {N} calls, native {native} allocations, anyrt {anyrt}");
     assert!(
-        anyrt <= native + extra * N,
+        anyrt <= native + extra * N + SLACK,
         "{op} on {backend}: anyrt made {anyrt} allocations for {N} calls, native {native}, \
          allowed extra {extra} per call"
     );

@@ -38,3 +38,20 @@ async fn tokio_read_buf_into_uninitialised_capacity() -> io::Result<()> {
     assert_eq!(received, vec![7; 3000]);
     Ok(())
 }
+
+#[anyrt::test]
+async fn tokio_vectored_writes_and_flush() -> io::Result<()> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    let (mut server, _) = within("accept", listener.accept()).await?;
+    assert!(tokio::io::AsyncWrite::is_write_vectored(&client));
+    let bufs = [io::IoSlice::new(b"vec"), io::IoSlice::new(b"tored")];
+    let n = client.write_vectored(&bufs).await?;
+    assert_eq!(n, 8, "a short vectored write on loopback");
+    AsyncWriteExt::flush(&mut client).await?;
+    AsyncWriteExt::shutdown(&mut client).await?;
+    let mut received = String::new();
+    within("read", server.read_to_string(&mut received)).await?;
+    assert_eq!(received, "vectored");
+    Ok(())
+}

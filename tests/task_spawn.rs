@@ -235,3 +235,30 @@ async fn handle_and_error_are_send_and_sync() {
     assert_send_sync(&error);
     handle.await.unwrap();
 }
+
+/// A future that completes, then panics when dropped.
+struct PanicsWhenDropped;
+
+impl std::future::Future for PanicsWhenDropped {
+    type Output = u8;
+
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<u8> {
+        std::task::Poll::Ready(1)
+    }
+}
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        panic!("dropped");
+    }
+}
+
+#[anyrt::test]
+async fn a_panic_while_dropping_the_finished_future_is_the_tasks_panic() {
+    let error = within("join", anyrt::spawn(PanicsWhenDropped))
+        .await
+        .unwrap_err();
+    assert!(error.is_panic());
+    assert_eq!(panic_text(&*error.into_panic()), "dropped");
+    assert_eq!(within("join", anyrt::spawn(async { 2 })).await.unwrap(), 2);
+}
