@@ -1,0 +1,591 @@
+//! The workloads the benchmarks time, written once: `benches/facade.rs` (criterion) and
+//! `benches/paired.rs` (interleaved ratios) both run these.
+//!
+//! A [`Group`] is one row of BENCHMARKS.md: one or more native variants and anyrt's, each a
+//! function from the backend to one iteration's future. Every variant of a group is run inside
+//! the same `block_on` of the backend, so native and anyrt share the runtime.
+//!
+//! Native smol runs on smol's global executor; [`configure_smol_threads`] gives it as many
+//! threads as anyrt's smol executor (one per core).
+
+// Each bench target uses a part of this module (criterion the sample sizes, paired the pairs).
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use anyrt::Backend;
+use futures_lite::future::zip;
+use futures_util::future::join_all;
+
+const TASKS: usize = 10_000;
+const BLOCKING: usize = 1_000;
+const SLEEPS: usize = 10_000;
+const ZERO_SLEEPS: usize = 20;
+const TIMEOUTS: usize = 10_000;
+const LOCKS: usize = 10_000;
+const CONTENDERS: usize = 8;
+const ROUND_TRIPS: usize = 10_000;
+const MESSAGE: usize = 64;
+const STREAM_BYTES: usize = 64 * 1024 * 1024;
+const CONNECTIONS: usize = 1_000;
+
+/// One iteration of a workload.
+pub type Job = Pin<Box<dyn Future<Output = ()>>>;
+
+/// One way of doing a group's work: a native API, or anyrt's.
+pub struct Variant {
+    /// `native`, `native-<crate>` when a group has several natives, or `anyrt`.
+    pub label: &'static str,
+    /// Builds one iteration for a backend.
+    pub job: fn(Backend) -> Job,
+}
+
+/// A benchmark row: its natives and anyrt's variant (always last).
+pub struct Group {
+    pub name: &'static str,
+    /// Slow rows (tens to hundreds of ms per iteration) get fewer samples.
+    pub slow: bool,
+    pub variants: Vec<Variant>,
+}
+
+impl Group {
+    fn new(name: &'static str, slow: bool, variants: Vec<Variant>) -> Self {
+        assert_eq!(variants.last().map(|v| v.label), Some("anyrt"));
+        Group {
+            name,
+            slow,
+            variants,
+        }
+    }
+
+    /// anyrt's variant.
+    pub fn anyrt(&self) -> &Variant {
+        self.variants.last().expect("a group has an anyrt variant")
+    }
+
+    /// The native variants.
+    pub fn natives(&self) -> &[Variant] {
+        &self.variants[..self.variants.len() - 1]
+    }
+}
+
+fn variant(label: &'static str, job: fn(Backend) -> Job) -> Variant {
+    Variant { label, job }
+}
+
+/// Gives native smol's global executor as many threads as anyrt's smol executor, unless
+/// `SMOL_THREADS` is set already. Call before anything runs.
+pub fn configure_smol_threads() {
+    if std::env::var_os("SMOL_THREADS").is_none() {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        std::env::set_var("SMOL_THREADS", cores.to_string());
+    }
+}
+
+/// The TCP workloads, written once for an I/O trait family: `$read`/`$write` are its extension
+/// traits and `$close` its way to send FIN.
+macro_rules! tcp_workloads {
+    ($(#[$doc:meta])* $module:ident, $read:path, $write:path, $bound_read:path, $bound_write:path, $close:ident) => {
+        $(#[$doc])*
+        mod $module {
+            use super::*;
+            use $bound_read as Read;
+            use $bound_write as Write;
+            use $read as _;
+            use $write as _;
+
+            pub(crate) async fn ping<S: Read + Write + Unpin>(mut client: S) {
+                let mut buf = [7u8; MESSAGE];
+                for _ in 0..ROUND_TRIPS {
+                    client.write_all(&buf).await.unwrap();
+                    client.read_exact(&mut buf).await.unwrap();
+                }
+            }
+
+            pub(crate) async fn pong<S: Read + Write + Unpin>(mut server: S) {
+                let mut buf = [0u8; MESSAGE];
+                for _ in 0..ROUND_TRIPS {
+                    server.read_exact(&mut buf).await.unwrap();
+                    server.write_all(&buf).await.unwrap();
+                }
+            }
+
+            pub(crate) async fn send<S: Write + Unpin>(mut client: S) {
+                let chunk = vec![1u8; 64 * 1024];
+                for _ in 0..STREAM_BYTES / chunk.len() {
+                    client.write_all(&chunk).await.unwrap();
+                }
+                client.$close().await.unwrap();
+            }
+
+            pub(crate) async fn receive<S: Read + Unpin>(mut server: S) {
+                let mut buf = vec![0u8; 64 * 1024];
+                let mut total = 0;
+                loop {
+                    match server.read(&mut buf).await.unwrap() {
+                        0 => break,
+                        n => total += n,
+                    }
+                }
+                assert_eq!(total, STREAM_BYTES);
+            }
+        }
+    };
+}
+
+tcp_workloads!(
+    /// Over futures-io streams (async-std, smol, anyrt everywhere).
+    futures_io_tcp,
+    futures_lite::AsyncReadExt,
+    futures_lite::AsyncWriteExt,
+    futures_lite::io::AsyncRead,
+    futures_lite::io::AsyncWrite,
+    close
+);
+
+tcp_workloads!(
+    /// Over tokio's I/O traits (native tokio, and anyrt on tokio).
+    tokio_io_tcp,
+    tokio::io::AsyncReadExt,
+    tokio::io::AsyncWriteExt,
+    tokio::io::AsyncRead,
+    tokio::io::AsyncWrite,
+    shutdown
+);
+
+/// A connected pair of native streams of `backend`, driven through `$client` and `$server` in
+/// one task (`zip`), so the row measures the I/O path rather than thread hand-offs, which on two
+/// cores vary by ±15% from run to run.
+macro_rules! native_pair {
+    ($backend:expr, $client:ident, $server:ident) => {
+        async move {
+            match $backend {
+                Backend::Tokio => {
+                    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    let (client, server) =
+                        zip(tokio::net::TcpStream::connect(addr), listener.accept()).await;
+                    let (client, (server, _)) = (client.unwrap(), server.unwrap());
+                    client.set_nodelay(true).unwrap();
+                    server.set_nodelay(true).unwrap();
+                    zip(tokio_io_tcp::$client(client), tokio_io_tcp::$server(server)).await;
+                }
+                Backend::AsyncStd => {
+                    let listener = async_std::net::TcpListener::bind("127.0.0.1:0")
+                        .await
+                        .unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    let (client, server) =
+                        zip(async_std::net::TcpStream::connect(addr), listener.accept()).await;
+                    let (client, (server, _)) = (client.unwrap(), server.unwrap());
+                    client.set_nodelay(true).unwrap();
+                    server.set_nodelay(true).unwrap();
+                    // async-std's close() sends no FIN: shut the write half down by hand.
+                    let half = client.clone();
+                    let client = async move {
+                        futures_io_tcp::$client(client).await;
+                        let _ = half.shutdown(std::net::Shutdown::Write);
+                    };
+                    zip(client, futures_io_tcp::$server(server)).await;
+                }
+                _ => {
+                    let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    let (client, server) =
+                        zip(smol::net::TcpStream::connect(addr), listener.accept()).await;
+                    let (client, (server, _)) = (client.unwrap(), server.unwrap());
+                    client.set_nodelay(true).unwrap();
+                    server.set_nodelay(true).unwrap();
+                    zip(
+                        futures_io_tcp::$client(client),
+                        futures_io_tcp::$server(server),
+                    )
+                    .await;
+                }
+            }
+        }
+    };
+}
+
+/// The same pair with anyrt's streams, through tokio's traits on tokio and futures-io elsewhere.
+macro_rules! anyrt_pair {
+    ($backend:expr, $client:ident, $server:ident) => {
+        async move {
+            let listener = anyrt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (client, server) =
+                zip(anyrt::net::TcpStream::connect(addr), listener.accept()).await;
+            let (client, (server, _)) = (client.unwrap(), server.unwrap());
+            client.set_nodelay(true).unwrap();
+            server.set_nodelay(true).unwrap();
+            // anyrt's streams have tokio's traits only when rt-tokio is compiled.
+            #[cfg(not(feature = "rt-tokio"))]
+            let _ = $backend;
+            #[cfg(feature = "rt-tokio")]
+            if $backend == Backend::Tokio {
+                zip(tokio_io_tcp::$client(client), tokio_io_tcp::$server(server)).await;
+                return;
+            }
+            zip(
+                futures_io_tcp::$client(client),
+                futures_io_tcp::$server(server),
+            )
+            .await;
+        }
+    };
+}
+
+/// Every benchmark group, in the order they run.
+pub fn groups() -> Vec<Group> {
+    vec![
+        Group::new(
+            "spawn_10k",
+            false,
+            vec![
+                variant("native", |backend| {
+                    Box::pin(async move {
+                        match backend {
+                            Backend::Tokio => {
+                                let tasks: Vec<_> =
+                                    (0..TASKS).map(|i| tokio::spawn(async move { i })).collect();
+                                for task in tasks {
+                                    task.await.unwrap();
+                                }
+                            }
+                            Backend::AsyncStd => {
+                                let tasks: Vec<_> = (0..TASKS)
+                                    .map(|i| async_std::task::spawn(async move { i }))
+                                    .collect();
+                                for task in tasks {
+                                    task.await;
+                                }
+                            }
+                            _ => {
+                                let tasks: Vec<_> =
+                                    (0..TASKS).map(|i| smol::spawn(async move { i })).collect();
+                                for task in tasks {
+                                    task.await;
+                                }
+                            }
+                        }
+                    })
+                }),
+                variant("anyrt", |_| {
+                    Box::pin(async {
+                        let tasks: Vec<_> =
+                            (0..TASKS).map(|i| anyrt::spawn(async move { i })).collect();
+                        for task in tasks {
+                            task.await.unwrap();
+                        }
+                    })
+                }),
+            ],
+        ),
+        Group::new(
+            "spawn_blocking_1k",
+            false,
+            vec![
+                variant("native", |backend| {
+                    Box::pin(async move {
+                        match backend {
+                            Backend::Tokio => {
+                                let tasks: Vec<_> = (0..BLOCKING)
+                                    .map(|i| tokio::task::spawn_blocking(move || i))
+                                    .collect();
+                                for task in tasks {
+                                    task.await.unwrap();
+                                }
+                            }
+                            Backend::AsyncStd => {
+                                let tasks: Vec<_> = (0..BLOCKING)
+                                    .map(|i| async_std::task::spawn_blocking(move || i))
+                                    .collect();
+                                for task in tasks {
+                                    task.await;
+                                }
+                            }
+                            _ => {
+                                let tasks: Vec<_> =
+                                    (0..BLOCKING).map(|i| smol::unblock(move || i)).collect();
+                                for task in tasks {
+                                    task.await;
+                                }
+                            }
+                        }
+                    })
+                }),
+                variant("anyrt", |_| {
+                    Box::pin(async {
+                        let tasks: Vec<_> = (0..BLOCKING)
+                            .map(|i| anyrt::task::spawn_blocking(move || i))
+                            .collect();
+                        for task in tasks {
+                            task.await.unwrap();
+                        }
+                    })
+                }),
+            ],
+        ),
+        Group::new(
+            "sleep_1ms_10k_concurrent",
+            false,
+            vec![
+                variant("native", |backend| {
+                    let ms = Duration::from_millis(1);
+                    Box::pin(async move {
+                        match backend {
+                            Backend::Tokio => {
+                                drop(join_all((0..SLEEPS).map(|_| tokio::time::sleep(ms))).await)
+                            }
+                            Backend::AsyncStd => drop(
+                                join_all((0..SLEEPS).map(|_| async_std::task::sleep(ms))).await,
+                            ),
+                            _ => drop(join_all((0..SLEEPS).map(|_| smol::Timer::after(ms))).await),
+                        }
+                    })
+                }),
+                variant("anyrt", |_| {
+                    let ms = Duration::from_millis(1);
+                    Box::pin(async move {
+                        join_all((0..SLEEPS).map(|_| anyrt::time::sleep(ms))).await;
+                    })
+                }),
+            ],
+        ),
+        Group::new(
+            "sleep_zero_20",
+            false,
+            vec![
+                variant("native", |backend| {
+                    Box::pin(async move {
+                        for _ in 0..ZERO_SLEEPS {
+                            match backend {
+                                Backend::Tokio => tokio::time::sleep(Duration::ZERO).await,
+                                Backend::AsyncStd => async_std::task::sleep(Duration::ZERO).await,
+                                _ => drop(smol::Timer::after(Duration::ZERO).await),
+                            }
+                        }
+                    })
+                }),
+                variant("anyrt", |_| {
+                    Box::pin(async {
+                        for _ in 0..ZERO_SLEEPS {
+                            anyrt::time::sleep(Duration::ZERO).await;
+                        }
+                    })
+                }),
+            ],
+        ),
+        Group::new(
+            "timeout_ready_10k",
+            false,
+            vec![
+                variant("native", |backend| {
+                    let second = Duration::from_secs(1);
+                    Box::pin(async move {
+                        for i in 0..TIMEOUTS {
+                            let ready = std::future::ready(i);
+                            let out = match backend {
+                                Backend::Tokio => tokio::time::timeout(second, ready).await.ok(),
+                                Backend::AsyncStd => {
+                                    async_std::future::timeout(second, ready).await.ok()
+                                }
+                                // smol has no timeout function; this is its documented idiom.
+                                _ => {
+                                    futures_lite::future::or(async { Some(ready.await) }, async {
+                                        smol::Timer::after(second).await;
+                                        None
+                                    })
+                                    .await
+                                }
+                            };
+                            assert_eq!(out, Some(i));
+                        }
+                    })
+                }),
+                variant("anyrt", |_| {
+                    let second = Duration::from_secs(1);
+                    Box::pin(async move {
+                        for i in 0..TIMEOUTS {
+                            let out = anyrt::time::timeout(second, std::future::ready(i))
+                                .await
+                                .ok();
+                            assert_eq!(out, Some(i));
+                        }
+                    })
+                }),
+            ],
+        ),
+        Group::new(
+            "mutex_uncontended_10k",
+            false,
+            vec![
+                variant("native-tokio-sync", |_| {
+                    Box::pin(async {
+                        let mutex = tokio::sync::Mutex::new(0u64);
+                        for _ in 0..LOCKS {
+                            *mutex.lock().await += 1;
+                        }
+                    })
+                }),
+                variant("native-async-lock", |_| {
+                    Box::pin(async {
+                        let mutex = async_lock::Mutex::new(0u64);
+                        for _ in 0..LOCKS {
+                            *mutex.lock().await += 1;
+                        }
+                    })
+                }),
+                variant("anyrt", |_| {
+                    Box::pin(async {
+                        let mutex = anyrt::sync::Mutex::new(0u64);
+                        for _ in 0..LOCKS {
+                            *mutex.lock().await += 1;
+                        }
+                    })
+                }),
+            ],
+        ),
+        // The tasks are spawned with anyrt in all three, so only the mutex differs.
+        Group::new(
+            "mutex_8_tasks_x_10k",
+            true,
+            vec![
+                variant("native-tokio-sync", |_| {
+                    Box::pin(async {
+                        let mutex = std::sync::Arc::new(tokio::sync::Mutex::new(0u64));
+                        contend(move || {
+                            let mutex = mutex.clone();
+                            async move { *mutex.lock().await += 1 }
+                        })
+                        .await;
+                    })
+                }),
+                variant("native-async-lock", |_| {
+                    Box::pin(async {
+                        let mutex = std::sync::Arc::new(async_lock::Mutex::new(0u64));
+                        contend(move || {
+                            let mutex = mutex.clone();
+                            async move { *mutex.lock().await += 1 }
+                        })
+                        .await;
+                    })
+                }),
+                variant("anyrt", |_| {
+                    Box::pin(async {
+                        let mutex = std::sync::Arc::new(anyrt::sync::Mutex::new(0u64));
+                        contend(move || {
+                            let mutex = mutex.clone();
+                            async move { *mutex.lock().await += 1 }
+                        })
+                        .await;
+                    })
+                }),
+            ],
+        ),
+        Group::new(
+            "tcp_ping_pong_10k_64B",
+            true,
+            vec![
+                variant("native", |backend| {
+                    Box::pin(native_pair!(backend, ping, pong))
+                }),
+                variant("anyrt", |backend| {
+                    Box::pin(anyrt_pair!(backend, ping, pong))
+                }),
+            ],
+        ),
+        Group::new(
+            "tcp_stream_64MiB",
+            true,
+            vec![
+                variant("native", |backend| {
+                    Box::pin(native_pair!(backend, send, receive))
+                }),
+                variant("anyrt", |backend| {
+                    Box::pin(anyrt_pair!(backend, send, receive))
+                }),
+            ],
+        ),
+        Group::new(
+            "tcp_connect_accept_1k",
+            true,
+            vec![
+                variant("native", |backend| Box::pin(native_connect_accept(backend))),
+                variant("anyrt", |_| {
+                    Box::pin(async {
+                        let listener = anyrt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                        let addr = listener.local_addr().unwrap();
+                        for _ in 0..CONNECTIONS {
+                            let (client, server) =
+                                zip(anyrt::net::TcpStream::connect(addr), listener.accept()).await;
+                            drop(client.unwrap());
+                            drop(server.unwrap());
+                        }
+                    })
+                }),
+            ],
+        ),
+    ]
+}
+
+/// `CONTENDERS` tasks, each running `increment` `LOCKS` times.
+async fn contend<F, Fut>(increment: F)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let tasks: Vec<_> = (0..CONTENDERS)
+        .map(|_| {
+            let increment = increment.clone();
+            anyrt::spawn(async move {
+                for _ in 0..LOCKS {
+                    increment().await;
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+}
+
+/// `CONNECTIONS` native connect + accept pairs on one listener.
+async fn native_connect_accept(backend: Backend) {
+    match backend {
+        Backend::Tokio => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            for _ in 0..CONNECTIONS {
+                let (client, server) =
+                    zip(tokio::net::TcpStream::connect(addr), listener.accept()).await;
+                drop(client.unwrap());
+                drop(server.unwrap());
+            }
+        }
+        Backend::AsyncStd => {
+            let listener = async_std::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            for _ in 0..CONNECTIONS {
+                let (client, server) =
+                    zip(async_std::net::TcpStream::connect(addr), listener.accept()).await;
+                drop(client.unwrap());
+                drop(server.unwrap());
+            }
+        }
+        _ => {
+            let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            for _ in 0..CONNECTIONS {
+                let (client, server) =
+                    zip(smol::net::TcpStream::connect(addr), listener.accept()).await;
+                drop(client.unwrap());
+                drop(server.unwrap());
+            }
+        }
+    }
+}
