@@ -13,7 +13,7 @@ use std::num::NonZeroUsize;
 use std::sync::{Once, OnceLock};
 use std::task::{Context, Poll};
 
-use super::supervised::{supervise, supervise_blocking, SupervisedTask};
+use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
 use super::{Presence, Runtime};
 use crate::task::JoinError;
 
@@ -54,7 +54,7 @@ fn executor() -> &'static smol::Executor<'static> {
 }
 
 impl Runtime for Smol {
-    type JoinHandle<T> = SupervisedTask<T>;
+    type JoinHandle<T> = TaskHandle<T>;
 
     fn presence() -> Presence {
         if WORKER.get() {
@@ -69,8 +69,7 @@ impl Runtime for Smol {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (future, state) = supervise(future);
-        SupervisedTask::new(executor().spawn(future), state)
+        TaskHandle::Abortable(AbortableTask::new(executor().spawn(CatchUnwind::new(future))))
     }
 
     fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
@@ -79,7 +78,7 @@ impl Runtime for Smol {
         T: Send + 'static,
     {
         let (f, state) = supervise_blocking(f);
-        SupervisedTask::new(smol::unblock(f), state)
+        TaskHandle::Supervised(SupervisedTask::new(smol::unblock(f), state))
     }
 
     fn poll_join<T>(

@@ -111,7 +111,6 @@ pub async fn yield_now() {
 /// ```
 pub struct JoinHandle<T> {
     inner: Inner<T>,
-    done: bool,
 }
 
 enum Inner<T> {
@@ -119,20 +118,20 @@ enum Inner<T> {
     Runtime(rt::JoinHandle<T>),
     /// A task of a [`LocalSet`], with the backend that served the `spawn_local` call.
     Local(SupervisedTask<T>, Backend),
+    /// The result was returned; the task's handle is gone.
+    Done(Backend),
 }
 
 impl<T> JoinHandle<T> {
     fn new(inner: rt::JoinHandle<T>) -> Self {
         JoinHandle {
             inner: Inner::Runtime(inner),
-            done: false,
         }
     }
 
     fn local(task: SupervisedTask<T>, backend: Backend) -> Self {
         JoinHandle {
             inner: Inner::Local(task, backend),
-            done: false,
         }
     }
 
@@ -149,6 +148,7 @@ impl<T> JoinHandle<T> {
         match &self.inner {
             Inner::Runtime(handle) => handle.abort(),
             Inner::Local(task, _) => task.abort(),
+            Inner::Done(_) => {}
         }
     }
 
@@ -169,6 +169,7 @@ impl<T> JoinHandle<T> {
         match &self.inner {
             Inner::Runtime(handle) => handle.is_finished(),
             Inner::Local(task, _) => task.is_finished(),
+            Inner::Done(_) => true,
         }
     }
 
@@ -177,7 +178,7 @@ impl<T> JoinHandle<T> {
     pub fn backend(&self) -> Backend {
         match &self.inner {
             Inner::Runtime(handle) => handle.backend(),
-            Inner::Local(_, backend) => *backend,
+            Inner::Local(_, backend) | Inner::Done(backend) => *backend,
         }
     }
 }
@@ -186,15 +187,13 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        assert!(
-            !self.done,
-            "anyrt: a `JoinHandle` was polled after it returned its result"
-        );
         let result = ready!(match &mut self.inner {
             Inner::Runtime(handle) => handle.poll_join(cx),
             Inner::Local(task, _) => task.poll_join(cx),
+            Inner::Done(_) =>
+                panic!("anyrt: a `JoinHandle` was polled after it returned its result"),
         });
-        self.done = true;
+        self.inner = Inner::Done(self.backend());
         Poll::Ready(result)
     }
 }
