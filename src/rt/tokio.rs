@@ -5,6 +5,7 @@
 //! on first use. That runtime drives its own reactor and timers, so everything created in it
 //! keeps working when polled from any thread or any other executor.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -31,9 +32,24 @@ fn shared() -> &'static ::tokio::runtime::Runtime {
         ::tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .thread_name("anyrt-tokio")
+            // tokio calls these with the runtime entered, on workers and blocking threads alike.
+            .on_thread_start(|| ENTERED.set(true))
+            .on_thread_stop(|| ENTERED.set(false))
             .build()
             .unwrap_or_else(|e| panic!("anyrt: could not start the shared tokio runtime: {e}"))
     })
+}
+
+thread_local! {
+    /// Set where a tokio context is known to be entered: on the shared runtime's threads and
+    /// inside this backend's `block_on`.
+    static ENTERED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a tokio context is entered, answered without `Handle::try_current`, which clones the
+/// handle's `Arc` (a shared cache line every worker touches): `false` means "not known".
+fn surely_entered() -> bool {
+    ENTERED.get() || ::tokio::task::try_id().is_some()
 }
 
 /// The runtime of the current context, else the shared one.
@@ -43,6 +59,9 @@ fn handle() -> Handle {
 
 /// Enters the shared runtime when no tokio context is entered on this thread.
 fn enter_if_needed() -> Option<EnterGuard<'static>> {
+    if surely_entered() {
+        return None;
+    }
     match Handle::try_current() {
         Ok(_) => None,
         Err(_) => Some(shared().enter()),
@@ -85,7 +104,7 @@ impl Runtime for Tokio {
     fn presence() -> Presence {
         // tokio exposes no way to tell a worker from a thread that merely entered a runtime, so
         // an entered context counts as async code.
-        if Handle::try_current().is_ok() {
+        if surely_entered() || Handle::try_current().is_ok() {
             Presence::Entered
         } else {
             Presence::Absent
@@ -97,6 +116,9 @@ impl Runtime for Tokio {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        if surely_entered() {
+            return ::tokio::spawn(future);
+        }
         match Handle::try_current() {
             Ok(handle) => handle.spawn(future),
             Err(_) => shared().spawn(future),
@@ -108,6 +130,9 @@ impl Runtime for Tokio {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        if surely_entered() {
+            return ::tokio::task::spawn_blocking(f);
+        }
         match Handle::try_current() {
             Ok(handle) => handle.spawn_blocking(f),
             Err(_) => shared().spawn_blocking(f),
@@ -137,6 +162,13 @@ impl Runtime for Tokio {
         // Not `Handle::block_on`: anyrt checks for nested calls itself, with its own message, and
         // the shared runtime's workers drive the reactor and timers this future waits on.
         let _guard = enter_if_needed();
+        struct Restore(bool);
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                ENTERED.set(self.0);
+            }
+        }
+        let _restore = Restore(ENTERED.replace(true));
         futures_lite::future::block_on(future)
     }
 
