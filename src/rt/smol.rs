@@ -3,8 +3,8 @@
 //! Natively, smol's global executor runs on one thread (`SMOL_THREADS`), its `block_on` runs no
 //! spawned task, and dropping a task's handle cancels the task. This backend runs its own
 //! executor on as many threads as the other backends use (the machine's available parallelism;
-//! `SMOL_THREADS` overrides it), and supervises every task (see `supervised.rs`) so a handle
-//! detaches on drop and a panic arrives as an error. Timers and sockets are async-io's (see
+//! `SMOL_THREADS` overrides it), and wraps every task (see `supervised.rs`) so a handle detaches
+//! on drop, aborts without waiting, and a panic arrives as an error. Timers and sockets are async-io's (see
 //! `async_io.rs`).
 
 use std::cell::Cell;

@@ -2,14 +2,17 @@
 //!
 //! async-std re-raises a task's panic in the awaiter and cancels only through an `async fn`;
 //! async-task (under smol and anyrt's local executor) cancels a task when its handle is dropped.
-//! Running the task's future inside [`Supervised`] fixes both: the panic is caught and becomes a
-//! [`JoinError`], and `abort` sets a flag the task checks at its next poll. The handle types
-//! here then detach on drop, like tokio's.
+//! Every task's future runs inside [`CatchUnwind`], so a panic becomes a [`JoinError`]. Two
+//! handles then give the abort contract:
 //!
-//! The flag costs one allocation per task (an `Arc`). Dropping an async-task handle would cancel
-//! without it, but then the awaiter could see the task cancelled while its future, and whatever
-//! it holds (a lock guard, a connection), is still alive; with the flag, the future is dropped
-//! before the awaiter hears of it, as on tokio.
+//! - [`SupervisedTask`] (async-std, blocking closures, local tasks): the future runs inside
+//!   [`Supervised`], and `abort` sets a flag in an `Arc` shared with the task, which drops its
+//!   future at its next poll. One allocation per task.
+//! - [`AbortableTask`] (smol's tasks): `abort` starts async-task's own cancellation, which drops
+//!   the future on the executor before it tells the awaiter. No allocation until `abort`.
+//!
+//! Both detach on drop, like tokio's handle, and in both the future, and whatever it holds (a
+//! lock guard, a connection), is gone before the awaiter learns of the cancellation.
 
 use std::fmt;
 use std::future::Future;
