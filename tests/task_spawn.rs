@@ -262,3 +262,46 @@ async fn a_panic_while_dropping_the_finished_future_is_the_tasks_panic() {
     assert_eq!(panic_text(&*error.into_panic()), "dropped");
     assert_eq!(within("join", anyrt::spawn(async { 2 })).await.unwrap(), 2);
 }
+
+#[anyrt::test]
+async fn aborted_handle_reports_finished_then_cancelled() {
+    let handle = anyrt::spawn(sleep(Duration::from_secs(3600)));
+    handle.abort();
+    eventually("abort processed", || handle.is_finished()).await;
+    assert!(handle.is_finished(), "a finished task stays finished");
+    handle.abort();
+    assert!(within("join", handle).await.unwrap_err().is_cancelled());
+}
+
+/// Holds a value whose destructor panics, and never finishes.
+async fn panics_when_aborted(started: Arc<AtomicUsize>) {
+    struct PanicOnDrop;
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            panic!("dropped while cancelled");
+        }
+    }
+    let _value = PanicOnDrop;
+    started.fetch_add(1, Ordering::SeqCst);
+    sleep(Duration::from_secs(3600)).await;
+}
+
+#[anyrt::test]
+async fn a_panic_while_dropping_an_aborted_task_stays_in_that_task() {
+    // More tasks than any backend has worker threads, so a destructor panic that killed its
+    // worker would leave no worker for the task spawned after.
+    const TASKS: usize = 8;
+    let started = Arc::new(AtomicUsize::new(0));
+    let handles: Vec<_> = (0..TASKS)
+        .map(|_| anyrt::spawn(panics_when_aborted(started.clone())))
+        .collect();
+    eventually("tasks start", || started.load(Ordering::SeqCst) == TASKS).await;
+    for handle in handles {
+        handle.abort();
+        // Backend-defined (SEMANTICS.md 4d): tokio reports the destructor's panic, the others
+        // the cancellation; it is an error either way.
+        let error = within("join aborted", handle).await.unwrap_err();
+        assert!(error.is_cancelled() || error.is_panic());
+    }
+    assert_eq!(within("join", anyrt::spawn(async { 3 })).await.unwrap(), 3);
+}
