@@ -305,3 +305,23 @@ async fn a_panic_while_dropping_an_aborted_task_stays_in_that_task() {
     }
     assert_eq!(within("join", anyrt::spawn(async { 3 })).await.unwrap(), 3);
 }
+
+#[anyrt::test]
+async fn abort_wakes_an_awaiter_that_polls_through_a_shared_handle() {
+    // One task drives the handle through a mutex (as a set of handles polled by one task
+    // would), another aborts it: the driver must still hear of the cancellation.
+    let handle = Arc::new(std::sync::Mutex::new(anyrt::spawn(sleep(
+        Duration::from_secs(3600),
+    ))));
+    let polled = Arc::new(AtomicBool::new(false));
+    let (shared, flag) = (handle.clone(), polled.clone());
+    let driver = anyrt::spawn(std::future::poll_fn(move |cx| {
+        let poll = std::future::Future::poll(std::pin::Pin::new(&mut *shared.lock().unwrap()), cx);
+        flag.store(true, Ordering::SeqCst);
+        poll
+    }));
+    eventually("driver polls the handle", || polled.load(Ordering::SeqCst)).await;
+    handle.lock().unwrap().abort();
+    let result = within("driver", driver).await.unwrap();
+    assert!(result.unwrap_err().is_cancelled());
+}

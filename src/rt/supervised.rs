@@ -345,7 +345,9 @@ mod abortable {
                     waker: None,
                 };
                 // The first poll marks the task cancelled (and schedules it, so the executor drops
-                // its future), synchronously.
+                // its future), synchronously. It also wakes whoever awaited the handle before, so
+                // the no-op waker it registers loses no one: the awaiter polls again and lands in
+                // `Abort::poll` with its own waker.
                 abort.poll(None);
                 *handle = Handle::Aborted(Box::new(abort));
             }
