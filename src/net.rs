@@ -130,12 +130,13 @@ impl<T: ToSocketAddrsPriv + ?Sized> ToSocketAddrsPriv for &T {
     }
 }
 
-/// Resolves `addr`, off the runtime's threads when a resolver is needed.
-async fn resolve<A: ToSocketAddrs + ?Sized>(addr: &A) -> io::Result<Vec<SocketAddr>> {
+/// Resolves `addr`, off the runtime's threads when a resolver is needed. A single address (the
+/// common case) is passed on without allocating.
+async fn resolve<A: ToSocketAddrs + ?Sized>(addr: &A) -> io::Result<Resolved> {
     use std::net::ToSocketAddrs as _;
     let lookup = match addr.to_addrs() {
-        Addrs::One(addr) => return Ok(vec![addr]),
-        Addrs::Many(addrs) => return Ok(addrs),
+        Addrs::One(addr) => return Ok(Resolved::One(Some(addr))),
+        Addrs::Many(addrs) => return Ok(Resolved::Many(addrs.into_iter())),
         Addrs::Lookup(s) => {
             crate::task::spawn_blocking(move || s.to_socket_addrs().map(Vec::from_iter))
         }
@@ -143,7 +144,24 @@ async fn resolve<A: ToSocketAddrs + ?Sized>(addr: &A) -> io::Result<Vec<SocketAd
             (host.as_str(), port).to_socket_addrs().map(Vec::from_iter)
         }),
     };
-    lookup.await?
+    Ok(Resolved::Many(lookup.await??.into_iter()))
+}
+
+/// The addresses [`resolve`] found.
+enum Resolved {
+    One(Option<SocketAddr>),
+    Many(std::vec::IntoIter<SocketAddr>),
+}
+
+impl Iterator for Resolved {
+    type Item = SocketAddr;
+
+    fn next(&mut self) -> Option<SocketAddr> {
+        match self {
+            Resolved::One(addr) => addr.take(),
+            Resolved::Many(addrs) => addrs.next(),
+        }
+    }
 }
 
 /// Tries `op` on each address of `addr` in turn; the last error if none works.

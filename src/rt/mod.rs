@@ -140,6 +140,10 @@ trait Wrap: Runtime {
     fn wrap_listener(listener: Self::TcpListener) -> TcpListener;
     /// Wraps a stream of this backend.
     fn wrap_stream(stream: Self::TcpStream) -> TcpStream;
+    /// This backend's stream inside `stream`, if it holds one.
+    // Only the tokio backend's trait impls need it.
+    #[allow(dead_code)]
+    fn stream_mut(stream: &mut TcpStream) -> Option<&mut Self::TcpStream>;
 }
 
 /// How strongly a backend claims the current thread, for [`current`].
@@ -357,6 +361,15 @@ macro_rules! define_backends {
 
                 fn wrap_stream(stream: Self::TcpStream) -> TcpStream {
                     TcpStream::$Variant(stream)
+                }
+
+                fn stream_mut(stream: &mut TcpStream) -> Option<&mut Self::TcpStream> {
+                    // Irrefutable in a single-backend build.
+                    #[allow(unreachable_patterns)]
+                    match stream {
+                        TcpStream::$Variant(stream) => Some(stream),
+                        _ => None,
+                    }
                 }
             }
         )*

@@ -18,7 +18,7 @@ use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use ::tokio::runtime::{EnterGuard, Handle};
 use pin_project_lite::pin_project;
 
-use super::{Presence, Runtime};
+use super::{Presence, Runtime, Wrap};
 use crate::task::JoinError;
 
 /// The tokio backend.
@@ -90,7 +90,8 @@ impl<F: Future> Future for Entered<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _guard = this.handle.enter();
+        // Entering clones the handle's `Arc`: skip it where a context is entered already.
+        let _guard = (!surely_entered()).then(|| this.handle.enter());
         this.future.poll(cx)
     }
 }
@@ -256,7 +257,12 @@ impl AsyncRead for crate::net::TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let n = ready!(self.get_mut().inner.poll_read(cx, buf.initialize_unfilled()))?;
+        let inner = &mut self.get_mut().inner;
+        // A tokio stream takes the `ReadBuf` as it is.
+        if let Some(stream) = Tokio::stream_mut(inner) {
+            return Pin::new(stream).poll_read(cx, buf);
+        }
+        let n = ready!(inner.poll_read(cx, buf.initialize_unfilled()))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
