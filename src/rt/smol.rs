@@ -10,7 +10,7 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::num::NonZeroUsize;
-use std::sync::{Once, OnceLock};
+use std::sync::Once;
 use std::task::{Context, Poll};
 
 use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
@@ -36,9 +36,11 @@ fn worker_count() -> usize {
 
 /// The executor every smol task of anyrt's runs on, started on first use and never stopped.
 fn executor() -> &'static smol::Executor<'static> {
-    static EXECUTOR: OnceLock<smol::Executor<'static>> = OnceLock::new();
+    // A plain static: the executor allocates its state on first use, and the hot path is one
+    // `Once` check.
+    static EXECUTOR: smol::Executor<'static> = smol::Executor::new();
     static WORKERS: Once = Once::new();
-    let executor = EXECUTOR.get_or_init(smol::Executor::new);
+    let executor = &EXECUTOR;
     WORKERS.call_once(|| {
         for i in 0..worker_count() {
             std::thread::Builder::new()
