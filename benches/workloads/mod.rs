@@ -237,8 +237,39 @@ macro_rules! anyrt_pair {
     };
 }
 
+/// The two mutex workloads, uncontended and contended, with one variant per mutex type.
+macro_rules! mutex_variants {
+    ($($label:literal $($Mutex:ident)::+),* $(,)?) => {
+        (
+            vec![$(variant($label, |_| {
+                Box::pin(async {
+                    let mutex = $($Mutex)::+::new(0u64);
+                    for _ in 0..LOCKS {
+                        *mutex.lock().await += 1;
+                    }
+                })
+            })),*],
+            vec![$(variant($label, |_| {
+                Box::pin(async {
+                    let mutex = std::sync::Arc::new($($Mutex)::+::new(0u64));
+                    contend(move || {
+                        let mutex = mutex.clone();
+                        async move { *mutex.lock().await += 1 }
+                    })
+                    .await;
+                })
+            })),*],
+        )
+    };
+}
+
 /// Every benchmark group, in the order they run.
 pub fn groups() -> Vec<Group> {
+    let (uncontended, contended) = mutex_variants!(
+        "native-tokio-sync" tokio::sync::Mutex,
+        "native-async-lock" async_lock::Mutex,
+        "anyrt" anyrt::sync::Mutex,
+    );
     vec![
         Group::new(
             "spawn_10k",
@@ -418,73 +449,9 @@ pub fn groups() -> Vec<Group> {
                 }),
             ],
         ),
-        Group::new(
-            "mutex_uncontended_10k",
-            false,
-            vec![
-                variant("native-tokio-sync", |_| {
-                    Box::pin(async {
-                        let mutex = tokio::sync::Mutex::new(0u64);
-                        for _ in 0..LOCKS {
-                            *mutex.lock().await += 1;
-                        }
-                    })
-                }),
-                variant("native-async-lock", |_| {
-                    Box::pin(async {
-                        let mutex = async_lock::Mutex::new(0u64);
-                        for _ in 0..LOCKS {
-                            *mutex.lock().await += 1;
-                        }
-                    })
-                }),
-                variant("anyrt", |_| {
-                    Box::pin(async {
-                        let mutex = anyrt::sync::Mutex::new(0u64);
-                        for _ in 0..LOCKS {
-                            *mutex.lock().await += 1;
-                        }
-                    })
-                }),
-            ],
-        ),
+        Group::new("mutex_uncontended_10k", false, uncontended),
         // The tasks are spawned with anyrt in all three, so only the mutex differs.
-        Group::new(
-            "mutex_8_tasks_x_10k",
-            true,
-            vec![
-                variant("native-tokio-sync", |_| {
-                    Box::pin(async {
-                        let mutex = std::sync::Arc::new(tokio::sync::Mutex::new(0u64));
-                        contend(move || {
-                            let mutex = mutex.clone();
-                            async move { *mutex.lock().await += 1 }
-                        })
-                        .await;
-                    })
-                }),
-                variant("native-async-lock", |_| {
-                    Box::pin(async {
-                        let mutex = std::sync::Arc::new(async_lock::Mutex::new(0u64));
-                        contend(move || {
-                            let mutex = mutex.clone();
-                            async move { *mutex.lock().await += 1 }
-                        })
-                        .await;
-                    })
-                }),
-                variant("anyrt", |_| {
-                    Box::pin(async {
-                        let mutex = std::sync::Arc::new(anyrt::sync::Mutex::new(0u64));
-                        contend(move || {
-                            let mutex = mutex.clone();
-                            async move { *mutex.lock().await += 1 }
-                        })
-                        .await;
-                    })
-                }),
-            ],
-        ),
+        Group::new("mutex_8_tasks_x_10k", true, contended),
         Group::new(
             "tcp_ping_pong_10k_64B",
             true,
