@@ -4,8 +4,8 @@
 //! spawned task, and dropping a task's handle cancels the task. This backend runs its own
 //! executor on as many threads as the other backends use (the machine's available parallelism;
 //! `SMOL_THREADS` overrides it), and wraps every task (see `supervised.rs`) so a handle detaches
-//! on drop, aborts without waiting, and a panic arrives as an error. Timers and sockets are async-io's (see
-//! `async_io.rs`).
+//! on drop, aborts without waiting, and a panic arrives as an error. Timers and sockets are
+//! async-io's (see `async_io.rs`).
 
 use std::cell::Cell;
 use std::future::Future;
