@@ -325,3 +325,21 @@ async fn abort_wakes_an_awaiter_that_polls_through_a_shared_handle() {
     let result = within("driver", driver).await.unwrap();
     assert!(result.unwrap_err().is_cancelled());
 }
+
+#[anyrt::test]
+async fn a_handle_polled_to_completion_stays_finished() {
+    let mut handle = anyrt::spawn(async { 5 });
+    let output = within(
+        "join",
+        std::future::poll_fn(|cx| std::future::Future::poll(std::pin::Pin::new(&mut handle), cx)),
+    )
+    .await;
+    assert_eq!(output.unwrap(), 5);
+    // The handle gave its result away; it still answers, and abort does nothing.
+    assert!(handle.is_finished());
+    handle.abort();
+    assert!(handle.is_finished());
+    assert_eq!(handle.backend(), Backend::current());
+    let debug = format!("{handle:?}");
+    assert!(debug.contains("finished: true"), "{debug}");
+}
