@@ -263,6 +263,24 @@ macro_rules! mutex_variants {
     };
 }
 
+/// A TCP group over one connected pair: `$client` and `$server` drive its two ends.
+macro_rules! pair_group {
+    ($name:literal, $client:ident, $server:ident) => {
+        Group::new(
+            $name,
+            true,
+            vec![
+                variant("native", |backend| {
+                    Box::pin(native_pair!(backend, $client, $server))
+                }),
+                variant("anyrt", |backend| {
+                    Box::pin(anyrt_pair!(backend, $client, $server))
+                }),
+            ],
+        )
+    };
+}
+
 /// Every benchmark group, in the order they run.
 pub fn groups() -> Vec<Group> {
     let (uncontended, contended) = mutex_variants!(
@@ -452,30 +470,8 @@ pub fn groups() -> Vec<Group> {
         Group::new("mutex_uncontended_10k", false, uncontended),
         // The tasks are spawned with anyrt in all three, so only the mutex differs.
         Group::new("mutex_8_tasks_x_10k", true, contended),
-        Group::new(
-            "tcp_ping_pong_10k_64B",
-            true,
-            vec![
-                variant("native", |backend| {
-                    Box::pin(native_pair!(backend, ping, pong))
-                }),
-                variant("anyrt", |backend| {
-                    Box::pin(anyrt_pair!(backend, ping, pong))
-                }),
-            ],
-        ),
-        Group::new(
-            "tcp_stream_64MiB",
-            true,
-            vec![
-                variant("native", |backend| {
-                    Box::pin(native_pair!(backend, send, receive))
-                }),
-                variant("anyrt", |backend| {
-                    Box::pin(anyrt_pair!(backend, send, receive))
-                }),
-            ],
-        ),
+        pair_group!("tcp_ping_pong_10k_64B", ping, pong),
+        pair_group!("tcp_stream_64MiB", send, receive),
         Group::new(
             "tcp_connect_accept_1k",
             true,
