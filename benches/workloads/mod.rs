@@ -297,37 +297,32 @@ pub fn groups() -> Vec<Group> {
                     Box::pin(async move {
                         match backend {
                             Backend::Tokio => {
-                                let tasks: Vec<_> =
-                                    (0..TASKS).map(|i| tokio::spawn(async move { i })).collect();
-                                for task in tasks {
-                                    task.await.unwrap();
-                                }
+                                spawn_then_join(
+                                    TASKS,
+                                    |i| tokio::spawn(async move { i }),
+                                    |r| r.unwrap(),
+                                )
+                                .await
                             }
                             Backend::AsyncStd => {
-                                let tasks: Vec<_> = (0..TASKS)
-                                    .map(|i| async_std::task::spawn(async move { i }))
-                                    .collect();
-                                for task in tasks {
-                                    task.await;
-                                }
+                                spawn_then_join(
+                                    TASKS,
+                                    |i| async_std::task::spawn(async move { i }),
+                                    |i| i,
+                                )
+                                .await
                             }
                             _ => {
-                                let tasks: Vec<_> =
-                                    (0..TASKS).map(|i| smol::spawn(async move { i })).collect();
-                                for task in tasks {
-                                    task.await;
-                                }
+                                spawn_then_join(TASKS, |i| smol::spawn(async move { i }), |i| i)
+                                    .await
                             }
                         }
                     })
                 }),
                 variant("anyrt", |_| {
                     Box::pin(async {
-                        let tasks: Vec<_> =
-                            (0..TASKS).map(|i| anyrt::spawn(async move { i })).collect();
-                        for task in tasks {
-                            task.await.unwrap();
-                        }
+                        spawn_then_join(TASKS, |i| anyrt::spawn(async move { i }), |r| r.unwrap())
+                            .await
                     })
                 }),
             ],
@@ -340,39 +335,35 @@ pub fn groups() -> Vec<Group> {
                     Box::pin(async move {
                         match backend {
                             Backend::Tokio => {
-                                let tasks: Vec<_> = (0..BLOCKING)
-                                    .map(|i| tokio::task::spawn_blocking(move || i))
-                                    .collect();
-                                for task in tasks {
-                                    task.await.unwrap();
-                                }
+                                spawn_then_join(
+                                    BLOCKING,
+                                    |i| tokio::task::spawn_blocking(move || i),
+                                    |r| r.unwrap(),
+                                )
+                                .await
                             }
                             Backend::AsyncStd => {
-                                let tasks: Vec<_> = (0..BLOCKING)
-                                    .map(|i| async_std::task::spawn_blocking(move || i))
-                                    .collect();
-                                for task in tasks {
-                                    task.await;
-                                }
+                                spawn_then_join(
+                                    BLOCKING,
+                                    |i| async_std::task::spawn_blocking(move || i),
+                                    |i| i,
+                                )
+                                .await
                             }
                             _ => {
-                                let tasks: Vec<_> =
-                                    (0..BLOCKING).map(|i| smol::unblock(move || i)).collect();
-                                for task in tasks {
-                                    task.await;
-                                }
+                                spawn_then_join(BLOCKING, |i| smol::unblock(move || i), |i| i).await
                             }
                         }
                     })
                 }),
                 variant("anyrt", |_| {
                     Box::pin(async {
-                        let tasks: Vec<_> = (0..BLOCKING)
-                            .map(|i| anyrt::task::spawn_blocking(move || i))
-                            .collect();
-                        for task in tasks {
-                            task.await.unwrap();
-                        }
+                        spawn_then_join(
+                            BLOCKING,
+                            |i| anyrt::task::spawn_blocking(move || i),
+                            |r| r.unwrap(),
+                        )
+                        .await
                     })
                 }),
             ],
@@ -492,6 +483,19 @@ pub fn groups() -> Vec<Group> {
             ],
         ),
     ]
+}
+
+/// Spawns `n` tasks with `spawn` (task `i` returns `i`), then awaits their handles in order and
+/// checks each output, which `output` takes out of the handle's result.
+async fn spawn_then_join<H: Future>(
+    n: usize,
+    spawn: impl Fn(usize) -> H,
+    output: impl Fn(H::Output) -> usize,
+) {
+    let handles: Vec<H> = (0..n).map(spawn).collect();
+    for (i, handle) in handles.into_iter().enumerate() {
+        assert_eq!(output(handle.await), i);
+    }
 }
 
 /// `CONTENDERS` tasks, each running `increment` `LOCKS` times.
