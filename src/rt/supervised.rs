@@ -320,12 +320,11 @@ mod abortable {
                     if !abort.poll(Some(cx.waker())) {
                         return Poll::Pending;
                     }
-                    let Handle::Aborted(abort) = std::mem::replace(handle, Handle::Gone) else {
-                        unreachable!()
+                    let output = match abort.as_mut() {
+                        Abort::Done(output) => output.take(),
+                        Abort::Cancelling { .. } => None,
                     };
-                    let Abort::Done(output) = *abort else {
-                        unreachable!()
-                    };
+                    *handle = Handle::Gone;
                     Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
                 }
                 Handle::Gone => {
@@ -336,21 +335,22 @@ mod abortable {
 
         pub(crate) fn abort(&self) {
             let mut handle = self.lock();
-            if let Handle::Running(_) = &*handle {
-                let Handle::Running(task) = std::mem::replace(&mut *handle, Handle::Gone) else {
-                    unreachable!()
-                };
-                let mut abort = Abort::Cancelling {
-                    cancel: (self.cancel)(task),
-                    waker: None,
-                };
-                // The first poll marks the task cancelled (and schedules it, so the executor drops
-                // its future), synchronously. It also wakes whoever awaited the handle before, so
-                // the no-op waker it registers loses no one: the awaiter polls again and lands in
-                // `Abort::poll` with its own waker.
-                abort.poll(None);
-                *handle = Handle::Aborted(Box::new(abort));
-            }
+            *handle = match std::mem::replace(&mut *handle, Handle::Gone) {
+                Handle::Running(task) => {
+                    let mut abort = Abort::Cancelling {
+                        cancel: (self.cancel)(task),
+                        waker: None,
+                    };
+                    // The first poll marks the task cancelled (and schedules it, so the executor
+                    // drops its future), synchronously. It also wakes whoever awaited the handle
+                    // before, so the no-op waker it registers loses no one: the awaiter polls
+                    // again and lands in `Abort::poll` with its own waker.
+                    abort.poll(None);
+                    Handle::Aborted(Box::new(abort))
+                }
+                // Aborted or finished already: nothing to do.
+                other => other,
+            };
         }
 
         pub(crate) fn is_finished(&self) -> bool {
