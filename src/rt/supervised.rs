@@ -148,6 +148,11 @@ impl<F: Future> Future for Supervised<F> {
                     }
                     this.inner.close(Err(JoinError::cancelled()))
                 }
+                // Aborted during this poll: a panic on the way out goes with the task, as when the
+                // abort came first.
+                Poll::Ready(Err(error)) if error.is_panic() && this.state.is_aborted() => {
+                    Err(JoinError::cancelled())
+                }
                 Poll::Ready(result) => result,
             }
         };

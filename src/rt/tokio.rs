@@ -10,6 +10,7 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
@@ -68,6 +69,23 @@ fn enter_if_needed() -> Option<EnterGuard<'static>> {
     }
 }
 
+/// A tokio task's handle, and whether `abort` reached the task before it finished.
+pub(crate) struct TaskHandle<T> {
+    task: ::tokio::task::JoinHandle<T>,
+    aborted: AtomicBool,
+    blocking: bool,
+}
+
+impl<T> TaskHandle<T> {
+    fn new(task: ::tokio::task::JoinHandle<T>, blocking: bool) -> Self {
+        TaskHandle {
+            task,
+            aborted: AtomicBool::new(false),
+            blocking,
+        }
+    }
+}
+
 fn join_error(error: ::tokio::task::JoinError) -> JoinError {
     match error.try_into_panic() {
         Ok(payload) => JoinError::panic(payload),
@@ -97,7 +115,7 @@ impl<F: Future> Future for Entered<F> {
 }
 
 impl Runtime for Tokio {
-    type JoinHandle<T> = ::tokio::task::JoinHandle<T>;
+    type JoinHandle<T> = TaskHandle<T>;
     type Timer = ::tokio::time::Sleep;
     type TcpListener = ::tokio::net::TcpListener;
     type TcpStream = ::tokio::net::TcpStream;
@@ -117,13 +135,15 @@ impl Runtime for Tokio {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        if surely_entered() {
-            return ::tokio::spawn(future);
-        }
-        match Handle::try_current() {
-            Ok(handle) => handle.spawn(future),
-            Err(_) => shared().spawn(future),
-        }
+        let task = if surely_entered() {
+            ::tokio::spawn(future)
+        } else {
+            match Handle::try_current() {
+                Ok(handle) => handle.spawn(future),
+                Err(_) => shared().spawn(future),
+            }
+        };
+        TaskHandle::new(task, false)
     }
 
     fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
@@ -131,28 +151,42 @@ impl Runtime for Tokio {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        if surely_entered() {
-            return ::tokio::task::spawn_blocking(f);
-        }
-        match Handle::try_current() {
-            Ok(handle) => handle.spawn_blocking(f),
-            Err(_) => shared().spawn_blocking(f),
-        }
+        let task = if surely_entered() {
+            ::tokio::task::spawn_blocking(f)
+        } else {
+            match Handle::try_current() {
+                Ok(handle) => handle.spawn_blocking(f),
+                Err(_) => shared().spawn_blocking(f),
+            }
+        };
+        TaskHandle::new(task, true)
     }
 
     fn poll_join<T>(
         handle: &mut Self::JoinHandle<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, JoinError>> {
-        Pin::new(handle).poll(cx).map_err(join_error)
+        Pin::new(&mut handle.task).poll(cx).map_err(|error| {
+            if handle.aborted.load(Ordering::Acquire) {
+                // Aborted before it finished: a panic on its way out (in a destructor, or in
+                // the poll the abort raced with) goes with it, as on the other backends.
+                JoinError::cancelled()
+            } else {
+                join_error(error)
+            }
+        })
     }
 
     fn abort<T>(handle: &Self::JoinHandle<T>) {
-        handle.abort();
+        // A started blocking closure runs on and keeps its result, panic included.
+        if !handle.blocking && !handle.task.is_finished() {
+            handle.aborted.store(true, Ordering::Release);
+        }
+        handle.task.abort();
     }
 
     fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
-        handle.is_finished()
+        handle.task.is_finished()
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {
