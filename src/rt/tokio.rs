@@ -166,15 +166,13 @@ impl Runtime for Tokio {
         handle: &mut Self::JoinHandle<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, JoinError>> {
-        Pin::new(&mut handle.task).poll(cx).map_err(|error| {
-            if handle.aborted.load(Ordering::Acquire) {
-                // Aborted before it finished: a panic on its way out (in a destructor, or in
-                // the poll the abort raced with) goes with it, as on the other backends.
-                JoinError::cancelled()
-            } else {
-                join_error(error)
-            }
-        })
+        let result = ready!(Pin::new(&mut handle.task).poll(cx));
+        if handle.aborted.load(Ordering::Acquire) {
+            // Aborted before it finished: whatever the poll the abort raced with produced, an
+            // output or a panic on its way out, goes with the task, as on the other backends.
+            return Poll::Ready(Err(JoinError::cancelled()));
+        }
+        Poll::Ready(result.map_err(join_error))
     }
 
     fn abort<T>(handle: &Self::JoinHandle<T>) {

@@ -7,7 +7,8 @@
 //! - dropping a [`JoinHandle`] detaches the task, which runs to completion;
 //! - [`JoinHandle::abort`] is synchronous and idempotent; the task's future is dropped at its next
 //!   scheduling point and awaiting the handle yields a cancelled [`JoinError`], unless the task
-//!   had already finished, in which case its output is still returned;
+//!   had already finished when `abort` was called, in which case its output is still returned
+//!   (a task that finishes in the very poll the abort lands in is cancelled, its output dropped);
 //! - a blocking closure is never interrupted: aborting it before it starts means it never runs,
 //!   aborting it later has no effect.
 
@@ -62,7 +63,7 @@ where
 /// its result.
 ///
 /// Use it for CPU-heavy work and blocking I/O that would otherwise stall the runtime's worker
-/// threads. The pool's size is backend-defined (512 threads on tokio, 500 on async-std).
+/// threads. The pool's size is backend-defined (512 threads on tokio, 500 on async-std and smol).
 ///
 /// # Examples
 ///
@@ -139,8 +140,9 @@ impl<T> JoinHandle<T> {
     ///
     /// The task's future is dropped the next time the runtime handles the task; awaiting the
     /// handle then yields a [`JoinError`] for which [`JoinError::is_cancelled`] is true. If the task
-    /// had already finished, its output is kept and awaiting yields it. Calling `abort` again, or
-    /// on a finished task, does nothing.
+    /// had already finished when `abort` was called, its output is kept and awaiting yields it; a
+    /// task still running its last poll counts as unfinished, and the output that poll produces
+    /// is dropped. Calling `abort` again, or on a finished task, does nothing.
     ///
     /// A closure passed to [`spawn_blocking`] cannot be interrupted: if it has not started yet
     /// it never will, otherwise it runs to completion and its result is kept.
