@@ -88,10 +88,12 @@ pub use task::spawn;
 ///
 /// # Panics
 ///
-/// If called from async code: inside a task, inside another `block_on`, or on a thread where a
-/// tokio runtime is entered. Blocking there would stall the runtime, so anyrt panics on every
-/// backend instead (async-std natively allows it). Inside a closure run by
-/// [`task::spawn_blocking`] it is allowed.
+/// If called from async code: inside a task, inside another `block_on`, or inside the future of
+/// a runtime's own `block_on` (such as `#[tokio::main]`). Blocking there would stall the
+/// runtime, so anyrt panics on every backend instead (async-std natively allows it). Inside a
+/// closure run by [`task::spawn_blocking`] (or by a backend's own, such as
+/// `tokio::task::spawn_blocking`), and on a plain thread with a runtime entered
+/// (`Handle::enter`), it is allowed.
 ///
 /// # Examples
 ///

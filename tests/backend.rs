@@ -205,6 +205,82 @@ mod user_tokio_runtime {
         });
     }
 
+    /// `tokio::task::spawn_blocking(|| lib::sync_call())` is how tokio code calls synchronous
+    /// code; `lib` may block on anyrt there, as tokio's own `Handle::block_on` may.
+    #[test]
+    fn block_on_works_in_tokios_own_blocking_closures_and_under_an_enter_guard() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sync_call = || {
+            let mutex = anyrt::sync::Mutex::new(1);
+            *mutex.blocking_lock() += 1;
+            let value = mutex.into_inner();
+            anyrt::block_on(async move {
+                anyrt::time::sleep(Duration::from_millis(1)).await;
+                (
+                    Backend::current(),
+                    anyrt::spawn(async move { value * 21 }).await.unwrap(),
+                )
+            })
+        };
+        let in_blocking_closure = runtime.block_on(runtime.spawn_blocking(sync_call)).unwrap();
+        assert_eq!(in_blocking_closure, (Backend::Tokio, 42));
+
+        let handle = runtime.handle().clone();
+        let under_enter_guard = std::thread::spawn(move || {
+            let _entered = handle.enter();
+            sync_call()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(under_enter_guard, (Backend::Tokio, 42));
+
+        // In the runtime's tasks, and in the future of its `block_on`, it still panics.
+        let error = runtime
+            .block_on(runtime.spawn(async { anyrt::block_on(async {}) }))
+            .unwrap_err();
+        let message = common::panic_text(&*error.into_panic());
+        assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
+        let message = runtime.block_on(async {
+            let mutex = anyrt::sync::Mutex::new(0);
+            panic_message_of(|| drop(mutex.blocking_lock()))
+        });
+        assert!(
+            message.starts_with("anyrt: `Mutex::blocking_lock` was called from async code"),
+            "{message}"
+        );
+
+        // Telling async code from the rest reads tokio's cooperative budget; it gives back what
+        // it drew: a task has as many steps left after asking as before.
+        let steps_left = |ask: bool| {
+            runtime
+                .block_on(runtime.spawn(async move {
+                    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                    let mut step = || match tokio::task::coop::poll_proceed(&mut cx) {
+                        std::task::Poll::Ready(step) => {
+                            step.made_progress();
+                            true
+                        }
+                        std::task::Poll::Pending => false,
+                    };
+                    for _ in 0..10 {
+                        assert!(step());
+                    }
+                    if ask {
+                        let _ = std::panic::catch_unwind(|| anyrt::block_on(async {}));
+                    }
+                    (0..100_000).take_while(|_| step()).count()
+                }))
+                .unwrap()
+        };
+        let untouched = steps_left(false);
+        assert!(untouched < 100_000, "a tokio task's budget never ran out");
+        assert_eq!(steps_left(true), untouched);
+    }
+
     #[test]
     fn calls_are_served_by_the_users_multi_thread_runtime() {
         let runtime = tokio::runtime::Builder::new_multi_thread()

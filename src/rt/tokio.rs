@@ -12,11 +12,12 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Context, Poll, Waker};
 use std::time::Instant;
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use ::tokio::runtime::{EnterGuard, Handle};
+use ::tokio::task::coop::poll_proceed;
 use pin_project_lite::pin_project;
 
 use super::{Presence, Runtime, Wrap};
@@ -67,6 +68,32 @@ fn enter_if_needed() -> Option<EnterGuard<'static>> {
         Ok(_) => None,
         Err(_) => Some(shared().enter()),
     }
+}
+
+/// Whether tokio is polling async code on this thread: a task on a worker, or the future of a
+/// runtime's `block_on`. tokio gives exactly those polls a cooperative budget; its blocking
+/// closures and plain threads with a runtime entered (`Handle::enter`) run unconstrained, and
+/// tokio's own `Handle::block_on` is allowed there. tokio has no query for it, so the budget is
+/// drawn on step by step with `poll_proceed`: a constrained budget (128 steps in tokio 1.x)
+/// runs out within the probe, an unconstrained one never does. Every step is given back: the
+/// first step's guard restores the budget it found when dropped, the later ones restore nothing.
+/// Only `block_on` and `blocking_lock` ask, and only on threads with a tokio context.
+fn budget_is_constrained() -> bool {
+    /// Far above tokio's budget, so a larger one in a later release still runs out.
+    const PROBE_STEPS: usize = 4096;
+    let mut cx = Context::from_waker(Waker::noop());
+    let Poll::Ready(first) = poll_proceed(&mut cx) else {
+        return true;
+    };
+    let constrained = (0..PROBE_STEPS).any(|_| match poll_proceed(&mut cx) {
+        Poll::Ready(step) => {
+            step.made_progress();
+            false
+        }
+        Poll::Pending => true,
+    });
+    drop(first);
+    constrained
 }
 
 /// A tokio task's handle, and whether `abort` reached the task before it finished.
@@ -121,13 +148,15 @@ impl Runtime for Tokio {
     type TcpStream = ::tokio::net::TcpStream;
 
     fn presence() -> Presence {
-        // tokio exposes no way to tell a worker from a thread that merely entered a runtime, so
-        // an entered context counts as async code.
         if surely_entered() || Handle::try_current().is_ok() {
             Presence::Entered
         } else {
             Presence::Absent
         }
+    }
+
+    fn polls_async_code() -> bool {
+        Self::presence() == Presence::Entered && budget_is_constrained()
     }
 
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
