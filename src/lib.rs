@@ -57,6 +57,14 @@
 //!
 //! What stays backend-defined (timer resolution, thread and pool sizes) is listed in the
 //! repository's `SEMANTICS.md`, with the test proving each guarantee.
+//!
+//! # Panics
+//!
+//! anyrt panics only with messages of its own, which start with `anyrt:`. Besides the panics
+//! each function documents (such as [`block_on`] inside async code), any call that is the first
+//! to need a backend's threads ([`spawn`], [`task::spawn_blocking`], [`block_on`], the first
+//! timer or socket on async-std or smol) panics if the operating system refuses to start them;
+//! nothing is poisoned, and the next call tries again.
 #![forbid(unsafe_code)]
 #![warn(
     missing_docs,

@@ -35,6 +35,11 @@ use crate::rt;
 
 /// Waits until `duration` has elapsed.
 ///
+/// # Panics
+///
+/// The returned future panics when polled if the backend must start a thread for its timers
+/// and the operating system refuses (see the crate's [Panics](crate#panics) section).
+///
 /// # Examples
 ///
 /// ```
@@ -51,6 +56,11 @@ pub fn sleep(duration: Duration) -> Sleep {
 }
 
 /// Waits until `deadline`.
+///
+/// # Panics
+///
+/// The returned future panics when polled if the backend must start a thread for its timers
+/// and the operating system refuses (see the crate's [Panics](crate#panics) section).
 ///
 /// # Examples
 ///
@@ -204,6 +214,11 @@ impl fmt::Debug for Sleep {
 /// completes even with `Duration::ZERO`. When the deadline passes first, the future is dropped
 /// and [`Elapsed`] returned.
 ///
+/// # Panics
+///
+/// The returned future panics when polled if the backend must start a thread for its timers
+/// and the operating system refuses (see the crate's [Panics](crate#panics) section).
+///
 /// # Examples
 ///
 /// ```
@@ -223,6 +238,11 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 }
 
 /// Requires `future` to complete before `deadline`; see [`timeout`].
+///
+/// # Panics
+///
+/// The returned future panics when polled if the backend must start a thread for its timers
+/// and the operating system refuses (see the crate's [Panics](crate#panics) section).
 ///
 /// # Examples
 ///

@@ -9,6 +9,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
@@ -31,14 +32,25 @@ pub(crate) struct Tokio;
 fn shared() -> &'static ::tokio::runtime::Runtime {
     static SHARED: OnceLock<::tokio::runtime::Runtime> = OnceLock::new();
     SHARED.get_or_init(|| {
-        ::tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .thread_name("anyrt-tokio")
-            // tokio calls these with the runtime entered, on workers and blocking threads alike.
-            .on_thread_start(|| ENTERED.set(true))
-            .on_thread_stop(|| ENTERED.set(false))
-            .build()
-            .unwrap_or_else(|e| panic!("anyrt: could not start the shared tokio runtime: {e}"))
+        // tokio panics with its own message when a worker thread cannot start; either way the
+        // next call tries again, as a panic leaves the `OnceLock` empty.
+        let built = std::panic::catch_unwind(|| {
+            ::tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .thread_name("anyrt-tokio")
+                // tokio calls these with the runtime entered, on workers and blocking threads.
+                .on_thread_start(|| ENTERED.set(true))
+                .on_thread_stop(|| ENTERED.set(false))
+                .build()
+        });
+        match built {
+            Ok(Ok(runtime)) => runtime,
+            Ok(Err(e)) => panic!("anyrt: could not start the shared tokio runtime: {e}"),
+            Err(payload) => panic!(
+                "anyrt: could not start the shared tokio runtime: {}",
+                crate::task::panic_message(&*payload).unwrap_or("a worker thread did not start")
+            ),
+        }
     })
 }
 
@@ -180,15 +192,26 @@ impl Runtime for Tokio {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let task = if surely_entered() {
-            ::tokio::task::spawn_blocking(f)
-        } else {
-            match Handle::try_current() {
-                Ok(handle) => handle.spawn_blocking(f),
-                Err(_) => shared().spawn_blocking(f),
+        // tokio panics with its own message when it has no blocking thread and cannot start one.
+        let spawned = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            if surely_entered() {
+                ::tokio::task::spawn_blocking(f)
+            } else {
+                match Handle::try_current() {
+                    Ok(handle) => handle.spawn_blocking(f),
+                    Err(_) => shared().spawn_blocking(f),
+                }
             }
-        };
-        TaskHandle::new(task, true)
+        }));
+        match spawned {
+            Ok(task) => TaskHandle::new(task, true),
+            Err(payload) => match crate::task::panic_message(&*payload) {
+                Some(message) if !message.starts_with("anyrt: ") => {
+                    panic!("anyrt: could not start a blocking thread: {message}")
+                }
+                _ => std::panic::resume_unwind(payload),
+            },
+        }
     }
 
     fn poll_join<T>(

@@ -33,6 +33,12 @@ pub use local::{block_on_local, spawn_local, LocalSet};
 /// Outside any runtime, the task goes to a shared runtime of the default backend (started on
 /// first use), so `spawn` works from any thread.
 ///
+/// # Panics
+///
+/// If the backend's worker threads are not running yet and the operating system refuses to
+/// start them (the message starts with `anyrt:`); a later call tries again. See the crate's
+/// [Panics](crate#panics) section.
+///
 /// # Examples
 ///
 /// ```
@@ -64,6 +70,12 @@ where
 ///
 /// Use it for CPU-heavy work and blocking I/O that would otherwise stall the runtime's worker
 /// threads. The pool's size is backend-defined (512 threads on tokio, 500 on async-std and smol).
+///
+/// # Panics
+///
+/// If the backend's threads are not running yet and the operating system refuses to start
+/// them, or, on tokio, if no blocking thread is idle and none can start (the message starts
+/// with `anyrt:`); a later call tries again. See the crate's [Panics](crate#panics) section.
 ///
 /// # Examples
 ///
@@ -278,11 +290,16 @@ impl JoinError {
             return None;
         };
         let payload = payload.lock().unwrap_or_else(|e| e.into_inner());
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
+        panic_message(&**payload).map(str::to_owned)
     }
+}
+
+/// The message of a panic payload made by `panic!` (a `&str` or a `String`).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 impl fmt::Display for JoinError {

@@ -213,3 +213,22 @@ impl Drop for Occupied {
         self.gate.open();
     }
 }
+
+/// The environment variable that tells a test it runs as the child of [`run_child`].
+pub const CHILD: &str = "ANYRT_TEST_CHILD";
+
+/// Whether this process is the child [`run_child`] started, with what it was given.
+pub fn child_arg() -> Option<String> {
+    std::env::var(CHILD).ok()
+}
+
+/// Runs the test `name` (its full path, e.g. `exits::tokio`) of this test binary again in a
+/// child process, with [`CHILD`] set to `arg`, and returns how it ended. The child runs its
+/// tests on the main thread, alone.
+pub fn run_child(name: &str, arg: &str) -> std::process::Output {
+    std::process::Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, arg)
+        .output()
+        .expect("start the test binary again")
+}
