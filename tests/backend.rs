@@ -136,46 +136,76 @@ async fn test_attribute_supports_result() -> Result<(), std::io::Error> {
     Ok(())
 }
 
+/// A listener, a connected stream and a started sleep, each registered with `other`.
+struct Made {
+    listener: TcpListener,
+    stream: anyrt::net::TcpStream,
+    sleep: std::pin::Pin<Box<anyrt::time::Sleep>>,
+    sleep_deadline: Instant,
+}
+
+/// Makes the objects of [`Made`] on `other`, on a thread of its own (so `block_on` is called
+/// outside async code), connecting the stream to `peer`.
+fn make_on(other: Backend, peer: std::net::SocketAddr) -> std::io::Result<Made> {
+    std::thread::spawn(move || {
+        other.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let stream = anyrt::net::TcpStream::connect(peer).await?;
+            let mut sleep = Box::pin(anyrt::time::sleep(Duration::from_millis(30)));
+            // Polled once: the backend's timer now exists, registered with `other`.
+            assert_eq!(futures_lite::future::poll_once(sleep.as_mut()).await, None);
+            assert_eq!((listener.backend(), stream.backend()), (other, other));
+            let sleep_deadline = sleep.deadline().unwrap();
+            Ok(Made {
+                listener,
+                stream,
+                sleep,
+                sleep_deadline,
+            })
+        })
+    })
+    .join()
+    .unwrap()
+}
+
 #[anyrt::test]
 async fn objects_made_on_one_backend_work_from_another() -> std::io::Result<()> {
     use futures_lite::{AsyncReadExt, AsyncWriteExt};
     let here = Backend::current();
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
     for &other in Backend::compiled() {
-        // A thread of its own, so that block_on is called outside async code.
-        let client = std::thread::spawn(move || {
-            other.block_on(async move {
-                let mut stream = anyrt::net::TcpStream::connect(addr).await?;
-                stream.write_all(other.name().as_bytes()).await?;
-                stream.shutdown().await?;
-                std::io::Result::Ok(stream.backend())
-            })
-        });
-        let (mut stream, _) = within("accept", listener.accept()).await?;
-        assert_eq!(stream.backend(), here);
-        let mut name = String::new();
-        within("read", stream.read_to_string(&mut name)).await?;
-        assert_eq!(name, other.name());
-        assert_eq!(client.join().unwrap()?, other);
-    }
-    Ok(())
-}
+        let made = make_on(other, listener.local_addr()?)?;
+        let (mut accepted, _) = within("accept here", listener.accept()).await?;
 
-#[anyrt::test]
-async fn sleep_created_on_one_backend_completes_on_another() {
-    let here = Backend::current();
-    for &other in Backend::compiled() {
-        let sleep = anyrt::time::sleep(Duration::from_millis(5));
-        let start = Instant::now();
-        std::thread::spawn(move || other.block_on(sleep))
-            .join()
-            .unwrap();
+        // The stream made there, written and read here.
+        let mut stream = made.stream;
+        within("write there->here", stream.write_all(b"ping")).await?;
+        let mut buf = [0; 4];
+        within("read here", accepted.read_exact(&mut buf)).await?;
+        assert_eq!(&buf, b"ping");
+        within("write here->there", accepted.write_all(b"pong")).await?;
+        within("read there", stream.read_exact(&mut buf)).await?;
+        assert_eq!(&buf, b"pong", "{other} -> {here}");
+
+        // The listener made there, accepting here.
+        let addr = made.listener.local_addr()?;
+        let client = anyrt::spawn(async move { anyrt::net::TcpStream::connect(addr).await });
+        let (mut from_client, _) = within("accept there", made.listener.accept()).await?;
+        let mut client = within("connect", client).await.unwrap()?;
+        within("write", client.write_all(b"hi")).await?;
+        client.shutdown().await?;
+        let mut text = String::new();
+        within("read", from_client.read_to_string(&mut text)).await?;
+        assert_eq!(text, "hi", "{other} -> {here}");
+
+        // The sleep started there, completed here.
+        within("started sleep", made.sleep).await;
         assert!(
-            start.elapsed() >= Duration::from_millis(5),
-            "{here} -> {other}"
+            Instant::now() >= made.sleep_deadline,
+            "{other} -> {here}: woke before its deadline"
         );
     }
+    Ok(())
 }
 
 /// Runs a future in a runtime the application built itself, with tokio's own API.
