@@ -87,6 +87,48 @@ fn block_on_returns_without_waiting_for_tasks_or_blocking_closures() {
 }
 
 #[anyrt::test]
+async fn the_process_exits_without_waiting_for_tasks_or_blocking_closures() {
+    // A child process runs `block_on` with a 30 s task and a 30 s blocking closure still
+    // running when its future returns, then returns from its test: the process exits at once.
+    let backend = Backend::current();
+    let start = Instant::now();
+    let output = anyrt::task::spawn_blocking(move || {
+        common::run_child("exit_with_work_left_child", backend.name())
+    })
+    .await
+    .unwrap();
+    let took = start.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("child: returning"), "{stdout}");
+    assert!(
+        took < Duration::from_secs(10),
+        "{backend}: the process took {took:?} to exit"
+    );
+}
+
+#[test]
+fn exit_with_work_left_child() {
+    let Some(name) = common::child_arg() else {
+        // Run by the test above, in a process of its own.
+        return;
+    };
+    let backend = *Backend::compiled()
+        .iter()
+        .find(|b| b.name() == name)
+        .unwrap();
+    backend.block_on(async {
+        let started = anyrt::task::spawn_blocking(|| ()).await;
+        assert!(started.is_ok());
+        drop(anyrt::spawn(anyrt::time::sleep(Duration::from_secs(30))));
+        drop(anyrt::task::spawn_blocking(|| {
+            std::thread::sleep(Duration::from_secs(30))
+        }));
+    });
+    println!("child: returning");
+}
+
+#[anyrt::test]
 async fn block_on_inside_async_code_panics_with_one_message() {
     let message = panic_message_of(|| anyrt::block_on(async {}));
     assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
