@@ -57,6 +57,21 @@ pub use local::{block_on_local, spawn_local, LocalSet};
 /// assert_eq!(error.into_panic().downcast_ref::<&str>(), Some(&"boom"));
 /// # });
 /// ```
+///
+/// The task may run on any worker thread, so its future must be `Send`: one that holds an `Rc`
+/// across an `.await` does not compile (use [`spawn_local`] for those):
+///
+/// ```compile_fail,E0277
+/// use std::rc::Rc;
+///
+/// # anyrt::block_on(async {
+/// let shared = Rc::new(5);
+/// let handle = anyrt::spawn(async move {
+///     anyrt::task::yield_now().await;
+///     *shared + 1
+/// });
+/// # });
+/// ```
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
@@ -83,6 +98,17 @@ where
 /// # anyrt::block_on(async {
 /// let sum = anyrt::task::spawn_blocking(|| (1..=100u64).sum::<u64>()).await.unwrap();
 /// assert_eq!(sum, 5050);
+/// # });
+/// ```
+///
+/// The closure runs on another thread, so it must be `Send`:
+///
+/// ```compile_fail,E0277
+/// use std::rc::Rc;
+///
+/// # anyrt::block_on(async {
+/// let shared = Rc::new(5);
+/// let handle = anyrt::task::spawn_blocking(move || *shared + 1);
 /// # });
 /// ```
 pub fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
