@@ -353,6 +353,56 @@ mod user_tokio_runtime {
         assert_eq!(steps_left(true), untouched);
     }
 
+    /// What becomes of anyrt's tasks, sockets and timers when the application drops the tokio
+    /// runtime they were made in (SEMANTICS.md row 15c).
+    #[test]
+    fn dropping_a_users_runtime_cancels_its_tasks_and_moves_its_timers() {
+        use futures_lite::AsyncReadExt;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let peer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let peer_addr = peer.local_addr().unwrap();
+        let (guard, dropped) = common::DropFlag::new();
+        let (task, listener, mut stream, sleep) = runtime.block_on(async move {
+            let task = anyrt::spawn(async move {
+                let _guard = guard;
+                anyrt::time::sleep(Duration::from_secs(3600)).await
+            });
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let stream = anyrt::net::TcpStream::connect(peer_addr).await.unwrap();
+            let mut sleep = Box::pin(anyrt::time::sleep(Duration::from_millis(50)));
+            assert_eq!(futures_lite::future::poll_once(sleep.as_mut()).await, None);
+            (task, listener, stream, sleep)
+        });
+        let deadline = sleep.deadline().unwrap();
+        drop(runtime);
+        for &backend in Backend::compiled() {
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    backend.block_on(async {
+                        // Tasks: dropped with the runtime; the handle reports a cancellation.
+                        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+                        // Sockets: every later operation fails.
+                        let mut buf = [0; 1];
+                        let read = within("read", stream.read(&mut buf)).await;
+                        assert!(read.is_err(), "{backend}: read {read:?}");
+                        assert!(within("accept", listener.accept()).await.is_err());
+                    })
+                });
+            });
+        }
+        let joined = Backend::compiled()[0].block_on(async { within("join", task).await });
+        assert!(joined.unwrap_err().is_cancelled());
+        // Timers: a sleep made there completes on time, on anyrt's shared runtime.
+        std::thread::spawn(move || futures_lite::future::block_on(sleep))
+            .join()
+            .unwrap();
+        assert!(Instant::now() >= deadline);
+    }
+
     #[test]
     fn calls_are_served_by_the_users_multi_thread_runtime() {
         let runtime = tokio::runtime::Builder::new_multi_thread()

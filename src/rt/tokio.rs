@@ -267,8 +267,19 @@ impl Runtime for Tokio {
         ::tokio::time::sleep_until(deadline.into())
     }
 
-    fn poll_timer(timer: Pin<&mut Self::Timer>, cx: &mut Context<'_>) -> Poll<()> {
-        timer.poll(cx)
+    fn poll_timer(mut timer: Pin<&mut Self::Timer>, cx: &mut Context<'_>) -> Poll<()> {
+        // A timer whose runtime has shut down (a user's runtime, dropped) panics when polled; its
+        // deadline is all it holds, so it moves to the shared runtime, which never shuts down.
+        // (tokio's panic message still reaches the panic hook, once per such timer.)
+        match std::panic::catch_unwind(AssertUnwindSafe(|| timer.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => {
+                let deadline = timer.deadline();
+                let _shared = shared().enter();
+                timer.set(::tokio::time::sleep_until(deadline));
+                timer.poll(cx)
+            }
+        }
     }
 
     fn reset_timer(timer: Pin<&mut Self::Timer>, deadline: Instant) {
