@@ -232,6 +232,52 @@ async fn yield_now_lets_other_tasks_run() {
     handle.await.unwrap();
 }
 
+/// A task that yields in a loop while its timer comes due (its worker blocked past the deadline
+/// first) and while data arrives on its socket: how many yields until each is seen. Always
+/// finite; the counts are printed for SEMANTICS.md's row on `yield_now`.
+#[anyrt::test]
+async fn a_task_yielding_in_a_loop_still_sees_its_due_timer_and_ready_socket() {
+    use futures_lite::future::poll_once;
+    use futures_lite::AsyncReadExt;
+    let listener = anyrt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counts = within(
+        "yield loops",
+        anyrt::spawn(async move {
+            let mut timer = Box::pin(sleep(Duration::from_millis(2)));
+            assert!(poll_once(timer.as_mut()).await.is_none());
+            std::thread::sleep(Duration::from_millis(5));
+            let mut timer_yields = 0u32;
+            while poll_once(timer.as_mut()).await.is_none() {
+                task::yield_now().await;
+                timer_yields += 1;
+            }
+
+            let mut peer = std::net::TcpStream::connect(addr).unwrap();
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1];
+            let mut read = Box::pin(async move { stream.read(&mut buf).await });
+            assert!(poll_once(read.as_mut()).await.is_none());
+            std::io::Write::write_all(&mut peer, b"x").unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+            let mut io_yields = 0u32;
+            while poll_once(read.as_mut()).await.is_none() {
+                task::yield_now().await;
+                io_yields += 1;
+            }
+            (timer_yields, io_yields)
+        }),
+    )
+    .await
+    .unwrap();
+    eprintln!(
+        "yield_now on {}: a due timer seen after {} yields, a ready socket after {}",
+        Backend::current(),
+        counts.0,
+        counts.1
+    );
+}
+
 #[anyrt::test]
 async fn join_error_converts_to_io_error() {
     let error: JoinError = anyrt::spawn(async { panic!("io") }).await.unwrap_err();
