@@ -12,8 +12,9 @@
 //! With a single backend compiled, [`Kind`] has one variant: every `match` below folds away and
 //! calls go straight to the backend.
 //!
-//! Adding a backend means writing its file and adding one line to [`with_backends!`] (plus its
-//! variant of the public [`Backend`] enum and its cargo feature).
+//! Adding a backend means writing its file, adding one line to [`with_backends!`] (which
+//! generates its variant of the public [`Backend`] enum, of [`Kind`] and of every dispatch enum)
+//! and declaring its cargo feature.
 
 use std::cell::Cell;
 use std::fmt;
