@@ -167,6 +167,11 @@ impl Future for Sleep {
         let Some(mut timer) = this.timer.as_pin_mut() else {
             unreachable!("anyrt: the timer was just created")
         };
+        // A deadline already passed is ready whether or not the backend has fired the timer yet
+        // (after a `reset` to the past, tokio's driver fires it on its next turn).
+        if deadline.is_some_and(|deadline| timer.as_ref().get_ref().now() >= deadline) {
+            return Poll::Ready(());
+        }
         // The timer fires at its armed instant or later; the sleep ends only once the timer's
         // own clock has reached the deadline, else the timer is armed for the next step.
         for _ in 0..2 {
