@@ -1,7 +1,5 @@
-//! Synchronisation: an async [`Mutex`], the same implementation on every backend.
-//!
-//! The mutex is built on tokio's `sync` module, which runs under any executor and needs no tokio
-//! runtime; it is compiled with every backend, including async-std-only builds.
+//! [`Mutex`]: one fair async mutex for every backend, on tokio's.
+
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
