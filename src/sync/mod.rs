@@ -1,8 +1,56 @@
-//! Synchronisation: an async [`Mutex`], the same implementation on every backend.
+//! Synchronisation for async code, the same implementation on every backend: locks, a
+//! semaphore, notifications, a barrier, a once-cell, and four kinds of channel.
 //!
-//! The mutex is built on tokio's `sync` module, which runs under any executor and needs no tokio
-//! runtime; it is compiled with every backend, including async-std-only builds.
+//! The names, signatures and paths are tokio's (`anyrt::sync::mpsc::error::SendError` where tokio
+//! has `tokio::sync::mpsc::error::SendError`), so code written for `tokio::sync` compiles against
+//! this module. The types are anyrt's own: most are built on tokio's `sync` module, which runs
+//! under any executor, needs no tokio runtime and is compiled into every build, async-std-only and
+//! smol-only ones included; none of tokio's types appears in this module's API, so a new tokio
+//! major version changes nothing for anyrt's users.
+//!
+//! | primitive | what it guarantees on every backend |
+//! |---|---|
+//! | [`Mutex`] | first come, first served; no poisoning |
+//! | [`RwLock`] | first come, first served: a queued writer holds back later readers |
+//! | [`Semaphore`] | permits go to waiters in the order they asked, a large request included |
+//! | [`Notify`] | a `notify_one` with no waiter is kept for the next `notified` |
+//! | [`Barrier`] | releases every `n` arrivals; one of them is the leader |
+//! | [`OnceCell`] | one initialisation; a cancelled one lets the next caller try |
+//! | [`oneshot`], [`mpsc`], [`broadcast`], [`watch`] | closing when the last sender or receiver goes (see each module) |
+//!
+//! Each future that may be dropped before it completes (in a `select!`, or by a timeout) says what
+//! dropping it does in a `# Cancel safety` section. The repository's `SEMANTICS.md` lists every
+//! guarantee with the test that proves it.
+//!
+//! # Blocking from synchronous code
+//!
+//! The `blocking_*` methods (`Mutex::blocking_lock`, `mpsc::Receiver::blocking_recv`, ...) are for
+//! threads that run no async code. Called from async code (inside a task or a `block_on`) they
+//! panic with an `anyrt:` message on every backend, since blocking there could deadlock the
+//! runtime; inside a closure run by [`spawn_blocking`](crate::task::spawn_blocking) they are fine.
 
+use std::future::Future;
+
+mod lazy;
 mod mutex;
 
-pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
+pub use mutex::{
+    MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
+};
+
+/// Runs `future` to completion on this thread, for the `blocking_*` methods.
+///
+/// # Panics
+///
+/// If this thread runs async code, where blocking could deadlock the runtime; `what` names the
+/// method in the message.
+#[track_caller]
+fn block_on_sync<F: Future>(what: &str, future: F) -> F::Output {
+    if crate::rt::in_async_context() {
+        panic!(
+            "anyrt: `{what}` was called from async code; `.await` its async form instead, or \
+             call it inside `spawn_blocking`"
+        );
+    }
+    futures_lite::future::block_on(future)
+}
