@@ -33,9 +33,14 @@ use std::future::Future;
 
 mod lazy;
 mod mutex;
+mod rwlock;
 
 pub use mutex::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
+};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
+    RwLockWriteGuard,
 };
 
 /// Runs `future` to completion on this thread, for the `blocking_*` methods.
