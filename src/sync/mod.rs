@@ -34,6 +34,7 @@ use std::future::Future;
 mod lazy;
 mod mutex;
 mod rwlock;
+mod semaphore;
 
 pub use mutex::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
@@ -41,6 +42,9 @@ pub use mutex::{
 pub use rwlock::{
     OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
     RwLockWriteGuard,
+};
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
 
 /// Runs `future` to completion on this thread, for the `blocking_*` methods.
