@@ -31,14 +31,20 @@
 
 use std::future::Future;
 
+mod barrier;
 mod lazy;
 mod mutex;
+mod notify;
+mod once_cell;
 mod rwlock;
 mod semaphore;
 
+pub use barrier::{Barrier, BarrierWaitResult};
 pub use mutex::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
 };
+pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
     OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
     RwLockWriteGuard,
