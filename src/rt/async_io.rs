@@ -14,6 +14,10 @@ macro_rules! async_io_items {
         type TcpListener = ::async_io::Async<::std::net::TcpListener>;
         type TcpStream = ::async_io::Async<::std::net::TcpStream>;
 
+        fn now() -> ::std::time::Instant {
+            ::std::time::Instant::now()
+        }
+
         fn timer(deadline: ::std::time::Instant) -> Self::Timer {
             ::async_io::Timer::at(deadline)
         }

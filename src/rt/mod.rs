@@ -89,7 +89,10 @@ pub(crate) trait Runtime {
     /// Runs `future` to completion on the current thread.
     fn block_on<F: Future>(future: F) -> F::Output;
 
-    /// A timer firing at `deadline` or later, never earlier.
+    /// The backend's clock: what its timers compare their deadlines with. The real clock, except
+    /// under tokio's paused test clock.
+    fn now() -> Instant;
+    /// A timer firing at `deadline` or later by [`Runtime::now`], never earlier.
     fn timer(deadline: Instant) -> Self::Timer;
     /// Polls a timer.
     fn poll_timer(timer: Pin<&mut Self::Timer>, cx: &mut Context<'_>) -> Poll<()>;
@@ -602,6 +605,12 @@ impl<T> JoinHandle<T> {
     }
 }
 
+/// The clock of the current backend.
+#[inline]
+pub(crate) fn now() -> Instant {
+    on!(current(), |Rt| Rt::now())
+}
+
 impl Timer {
     /// A timer on the current backend; `deadline` must be in the future.
     pub(crate) fn new(deadline: Instant) -> Timer {
@@ -618,6 +627,11 @@ impl Timer {
         each!(self.project(), TimerProj, |Rt, timer| Rt::reset_timer(
             timer, deadline
         ))
+    }
+
+    /// The clock of the backend this timer belongs to.
+    pub(crate) fn now(&self) -> Instant {
+        each!(self, Timer, |Rt, _timer| Rt::now())
     }
 }
 

@@ -207,6 +207,11 @@ impl Runtime for Tokio {
         futures_lite::future::block_on(future)
     }
 
+    fn now() -> Instant {
+        // The real clock, unless tokio's `test-util` paused it for the runtime entered here.
+        ::tokio::time::Instant::now().into_std()
+    }
+
     fn timer(deadline: Instant) -> Self::Timer {
         let _guard = enter_if_needed();
         ::tokio::time::sleep_until(deadline.into())
