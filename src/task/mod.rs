@@ -23,8 +23,10 @@ use crate::rt::supervised::SupervisedTask;
 use crate::rt::{self, RemoteAbort};
 use crate::Backend;
 
+mod join_set;
 mod local;
 
+pub use join_set::JoinSet;
 pub use local::{block_on_local, spawn_local, LocalSet};
 
 /// Spawns a task on the runtime running the caller, and returns a handle to await its output.
@@ -231,7 +233,8 @@ impl<T> fmt::Debug for JoinHandle<T> {
     }
 }
 
-/// Aborts a task without owning its output; made by [`JoinHandle::abort_handle`].
+/// Aborts a task without owning its output; made by [`JoinHandle::abort_handle`] and
+/// [`JoinSet::spawn`].
 ///
 /// It may be cloned and sent between threads; dropping it does nothing to the task. `abort`
 /// works like [`JoinHandle::abort`], whether or not the task's `JoinHandle` still exists.
