@@ -66,6 +66,7 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod macros;
 mod rt;
 
 #[cfg(feature = "hyper")]
@@ -78,6 +79,12 @@ pub mod time;
 
 pub use rt::Backend;
 pub use task::spawn;
+
+/// What anyrt's macros expand to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::macros::support::*;
+}
 
 /// Runs `future` to completion on the current thread, and returns its output.
 ///

@@ -548,6 +548,12 @@ pub(crate) fn current() -> Kind {
     }
 }
 
+/// A random number below `n` (at least 1): the one place anyrt draws randomness (`select!`'s
+/// branch order), so that a deterministic backend can make it seeded.
+pub(crate) fn random_below(n: u32) -> u32 {
+    fastrand::u32(..n)
+}
+
 /// Whether this thread is running async code (a task, or the future of a `block_on`), where
 /// blocking the thread would stall a runtime. Closures of anyrt's `spawn_blocking` are not async
 /// code, even though tokio's blocking threads have a runtime context entered.
