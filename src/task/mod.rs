@@ -1,4 +1,5 @@
-//! Tasks: [`spawn`], [`spawn_blocking`], [`yield_now`], and the [`JoinHandle`] they return.
+//! Tasks: [`spawn`], [`spawn_blocking`], [`yield_now`], the [`JoinHandle`] they return and its
+//! [`AbortHandle`]; [`JoinSet`]; local tasks ([`LocalSet`]); task-local storage ([`LocalKey`]).
 //!
 //! The task contract is the same on every backend:
 //!
@@ -25,9 +26,18 @@ use crate::Backend;
 
 mod join_set;
 mod local;
+mod task_local;
 
 pub use join_set::JoinSet;
 pub use local::{block_on_local, spawn_local, LocalSet};
+#[doc(hidden)]
+pub use task_local::Slot as __Slot;
+pub use task_local::{AccessError, LocalKey};
+
+/// The named futures of this module.
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
 
 /// Spawns a task on the runtime running the caller, and returns a handle to await its output.
 ///
