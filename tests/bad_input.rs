@@ -6,7 +6,9 @@ mod common;
 use std::future::Future;
 use std::io::{self, ErrorKind};
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use anyrt::time::Instant;
 
 use anyrt::net::{TcpListener, TcpStream};
 use anyrt::sync::Mutex;

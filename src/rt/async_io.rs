@@ -7,6 +7,27 @@
 //! Natively, `close()` on an async-io or async-std stream only flushes: the peer never reads
 //! EOF. `poll_shutdown` here shuts the write half down.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Starts async-io's reactor thread, if it has not started yet.
+///
+/// async-io starts it on first use, with its own panic if the thread cannot start, and the first
+/// use may be the end of a `block_on` that is already unwinding (a panic in a destructor then
+/// aborts the process). Starting it here first turns a failure into anyrt's panic, and the next
+/// call tries again.
+pub(crate) fn start_reactor() {
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    if STARTED.load(Ordering::Acquire) {
+        return;
+    }
+    // A `block_on` starts the thread as it returns.
+    match catch_unwind(AssertUnwindSafe(|| async_io::block_on(async {}))) {
+        Ok(()) => STARTED.store(true, Ordering::Release),
+        Err(_) => panic!("anyrt: could not start async-io's reactor thread"),
+    }
+}
+
 /// The [`Runtime`](super::Runtime) items of an async-io backend for timers and TCP.
 macro_rules! async_io_items {
     () => {
@@ -19,6 +40,7 @@ macro_rules! async_io_items {
         }
 
         fn timer(deadline: ::std::time::Instant) -> Self::Timer {
+            $crate::rt::async_io::start_reactor();
             ::async_io::Timer::at(deadline)
         }
 
@@ -36,6 +58,7 @@ macro_rules! async_io_items {
         fn listener_from_std(
             listener: ::std::net::TcpListener,
         ) -> ::std::io::Result<Self::TcpListener> {
+            $crate::rt::async_io::start_reactor();
             ::async_io::Async::new(listener)
         }
 
@@ -61,10 +84,12 @@ macro_rules! async_io_items {
         fn connect(
             addr: ::std::net::SocketAddr,
         ) -> impl ::std::future::Future<Output = ::std::io::Result<Self::TcpStream>> + Send {
+            $crate::rt::async_io::start_reactor();
             ::async_io::Async::<::std::net::TcpStream>::connect(addr)
         }
 
         fn stream_from_std(stream: ::std::net::TcpStream) -> ::std::io::Result<Self::TcpStream> {
+            $crate::rt::async_io::start_reactor();
             ::async_io::Async::new(stream)
         }
 

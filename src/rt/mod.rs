@@ -12,8 +12,9 @@
 //! With a single backend compiled, [`Kind`] has one variant: every `match` below folds away and
 //! calls go straight to the backend.
 //!
-//! Adding a backend means writing its file and adding one line to [`with_backends!`] (plus its
-//! variant of the public [`Backend`] enum and its cargo feature).
+//! Adding a backend means writing its file, adding one line to [`with_backends!`] (which
+//! generates its variant of the public [`Backend`] enum, of [`Kind`] and of every dispatch enum)
+//! and declaring its cargo feature.
 
 use std::cell::Cell;
 use std::fmt;
@@ -65,6 +66,12 @@ pub(crate) trait Runtime {
 
     /// How strongly this backend claims the current thread.
     fn presence() -> Presence;
+    /// Whether this thread is polling the backend's async code (a task, or the future of a
+    /// runtime's `block_on`), where blocking the thread would stall the backend. Threads that
+    /// merely have the backend's context (a blocking closure, an `enter` guard) are not.
+    fn polls_async_code() -> bool {
+        Self::presence() == Presence::Running
+    }
 
     /// Spawns `future`; a panic in it reaches the handle as a [`JoinError`].
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
@@ -322,14 +329,14 @@ macro_rules! define_backends {
             entered.unwrap_or(DEFAULT)
         }
 
-        /// Whether any backend is running async code on this thread.
-        fn any_runtime_present() -> bool {
+        /// Whether any backend is polling async code on this thread.
+        fn any_backend_polls_async_code() -> bool {
             false $(|| {
                 #[cfg(feature = $feature)]
-                let present = <$module::$Variant as Runtime>::presence() != Presence::Absent;
+                let polls = <$module::$Variant as Runtime>::polls_async_code();
                 #[cfg(not(feature = $feature))]
-                let present = false;
-                present
+                let polls = false;
+                polls
             })*
         }
 
@@ -555,13 +562,13 @@ pub(crate) fn random_below(n: u32) -> u32 {
 }
 
 /// Whether this thread is running async code (a task, or the future of a `block_on`), where
-/// blocking the thread would stall a runtime. Closures of anyrt's `spawn_blocking` are not async
-/// code, even though tokio's blocking threads have a runtime context entered.
+/// blocking the thread would stall a runtime. Blocking closures (anyrt's or a backend's own) and
+/// plain threads with a runtime entered are not async code.
 pub(crate) fn in_async_context() -> bool {
     match SCOPE.with(Cell::get) {
         Scope::BlockOn(_) => true,
         Scope::Blocking(_) => false,
-        Scope::None => any_runtime_present(),
+        Scope::None => any_backend_polls_async_code(),
     }
 }
 
