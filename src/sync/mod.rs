@@ -44,6 +44,11 @@ pub mod mpsc;
 pub mod oneshot;
 pub mod watch;
 
+/// The named futures of this module, at tokio's path (`tokio::sync::futures::Notified`).
+pub mod futures {
+    pub use super::notify::Notified;
+}
+
 pub use barrier::{Barrier, BarrierWaitResult};
 pub use mutex::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
