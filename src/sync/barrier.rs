@@ -48,6 +48,22 @@ impl Barrier {
     ///
     /// **Not cancel-safe**: a task counts as arrived from the first poll, and dropping the future
     /// does not take it back. The group then completes with one task fewer actually waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// # anyrt::block_on(async {
+    /// let barrier = Arc::new(anyrt::sync::Barrier::new(2));
+    /// let other = {
+    ///     let barrier = barrier.clone();
+    ///     anyrt::spawn(async move { barrier.wait().await.is_leader() })
+    /// };
+    /// let here = barrier.wait().await.is_leader();
+    /// assert!(here ^ other.await.unwrap());
+    /// # });
+    /// ```
     pub async fn wait(&self) -> BarrierWaitResult {
         BarrierWaitResult(self.inner.wait().await.is_leader())
     }

@@ -163,11 +163,30 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`], with `value`, if no receiver exists.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::broadcast::channel(4);
+    /// assert_eq!(tx.send(1), Ok(1)); // one receiver
+    /// drop(rx);
+    /// assert_eq!(tx.send(2).unwrap_err().0, 2);
+    /// ```
     pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
         self.inner.send(value).map_err(|e| SendError(e.0))
     }
 
     /// A new receiver, which gets the messages sent from now on.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = anyrt::sync::broadcast::channel(4);
+    /// tx.send("before").unwrap();
+    /// let mut late = tx.subscribe();
+    /// tx.send("after").unwrap();
+    /// assert_eq!(late.try_recv(), Ok("after"));
+    /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         Receiver {
             inner: self.inner.subscribe(),
@@ -299,6 +318,17 @@ impl<T: Clone> Receiver<T> {
     /// # Errors
     ///
     /// [`TryRecvError::Empty`] if none waits; otherwise as [`recv`](Receiver::recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::broadcast::{self, error::TryRecvError};
+    ///
+    /// let (tx, mut rx) = broadcast::channel(2);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         self.inner.try_recv().map_err(|error| match error {
             tokio::sync::broadcast::error::TryRecvError::Empty => TryRecvError::Empty,

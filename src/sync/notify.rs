@@ -67,6 +67,22 @@ impl Notify {
     /// Cancel-safe, and no notification is lost: a `notify_one` that reached this future before
     /// it was dropped goes to the next waiter, or is kept for the next `notified`. Dropping the
     /// future gives up its place in the queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// # anyrt::block_on(async {
+    /// let notify = Arc::new(anyrt::sync::Notify::new());
+    /// let waiter = {
+    ///     let notify = notify.clone();
+    ///     anyrt::spawn(async move { notify.notified().await })
+    /// };
+    /// notify.notify_one();
+    /// waiter.await.unwrap();
+    /// # });
+    /// ```
     pub fn notified(&self) -> Notified<'_> {
         Notified {
             inner: self.inner.notified(),

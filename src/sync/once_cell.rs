@@ -94,6 +94,15 @@ impl<T> OnceCell<T> {
     }
 
     /// The value, if set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let cell = anyrt::sync::OnceCell::new();
+    /// assert_eq!(cell.get(), None);
+    /// cell.set(3).unwrap();
+    /// assert_eq!(cell.get(), Some(&3));
+    /// ```
     pub fn get(&self) -> Option<&T> {
         self.inner.get()
     }
@@ -133,6 +142,16 @@ impl<T> OnceCell<T> {
     ///
     /// Cancel-safe. Dropping a future that is running its initialiser drops that initialiser,
     /// and the next waiting caller runs its own. A panic in `f` does the same.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let cell = anyrt::sync::OnceCell::new();
+    /// assert_eq!(*cell.get_or_init(|| async { 1 }).await, 1);
+    /// assert_eq!(*cell.get_or_init(|| async { 2 }).await, 1);
+    /// # });
+    /// ```
     pub async fn get_or_init<F, Fut>(&self, f: F) -> &T
     where
         F: FnOnce() -> Fut,
@@ -177,6 +196,14 @@ impl<T> OnceCell<T> {
     }
 
     /// Takes the value out, leaving the cell empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut cell = anyrt::sync::OnceCell::new_with(Some("x"));
+    /// assert_eq!(cell.take(), Some("x"));
+    /// assert!(!cell.initialized());
+    /// ```
     pub fn take(&mut self) -> Option<T> {
         self.inner.take()
     }

@@ -91,6 +91,14 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// `Err(value)` if the receiver was dropped or closed: the value was not delivered.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = anyrt::sync::oneshot::channel();
+    /// drop(rx);
+    /// assert_eq!(tx.send(1), Err(1));
+    /// ```
     pub fn send(self, value: T) -> Result<(), T> {
         self.inner.send(value)
     }
@@ -156,6 +164,15 @@ pub struct Receiver<T> {
 impl<T> Receiver<T> {
     /// Closes the channel without dropping the receiver: the sender's `send` fails from now on,
     /// but a value sent before can still be received.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::oneshot::channel::<u8>();
+    /// rx.close();
+    /// assert!(tx.is_closed());
+    /// assert_eq!(tx.send(1), Err(1));
+    /// ```
     pub fn close(&mut self) {
         self.inner.close();
     }

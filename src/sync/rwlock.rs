@@ -79,6 +79,16 @@ impl<T> RwLock<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe: dropping the future gives up its place in the queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let lock = anyrt::sync::RwLock::new(1);
+    /// let (a, b) = (lock.read().await, lock.read().await);
+    /// assert_eq!(*a + *b, 2);
+    /// # });
+    /// ```
     pub async fn read(&self) -> RwLockReadGuard<'_, T> {
         RwLockReadGuard {
             inner: self.inner().read().await,
@@ -115,6 +125,16 @@ impl<T> RwLock<T> {
     ///
     /// Cancel-safe: dropping the future gives up its place in the queue, and readers queued
     /// behind it may go ahead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let lock = anyrt::sync::RwLock::new(vec![1]);
+    /// lock.write().await.push(2);
+    /// assert_eq!(*lock.read().await, [1, 2]);
+    /// # });
+    /// ```
     pub async fn write(&self) -> RwLockWriteGuard<'_, T> {
         RwLockWriteGuard {
             inner: self.inner().write().await,
@@ -126,6 +146,18 @@ impl<T> RwLock<T> {
     /// # Errors
     ///
     /// [`TryLockError`] if the lock is held, or tasks wait for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let lock = anyrt::sync::RwLock::new(0);
+    /// let reader = lock.read().await;
+    /// assert!(lock.try_write().is_err());
+    /// drop(reader);
+    /// *lock.try_write().unwrap() = 1;
+    /// # });
+    /// ```
     pub fn try_write(&self) -> Result<RwLockWriteGuard<'_, T>, TryLockError> {
         match self.inner().try_write() {
             Ok(inner) => Ok(RwLockWriteGuard { inner }),
@@ -175,6 +207,19 @@ impl<T> RwLock<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, like [`write`](RwLock::write).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = Arc::new(anyrt::sync::RwLock::new(0));
+    /// let mut writer = lock.clone().write_owned().await;
+    /// anyrt::spawn(async move { *writer = 5 }).await.unwrap();
+    /// assert_eq!(*lock.read().await, 5);
+    /// # });
+    /// ```
     pub async fn write_owned(self: Arc<Self>) -> OwnedRwLockWriteGuard<T> {
         OwnedRwLockWriteGuard {
             inner: self.inner().clone().write_owned().await,
@@ -223,6 +268,14 @@ impl<T> RwLock<T> {
     }
 
     /// The value, through exclusive access to the lock (no locking needed).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut lock = anyrt::sync::RwLock::new(1);
+    /// *lock.get_mut() += 1;
+    /// assert_eq!(lock.into_inner(), 2);
+    /// ```
     pub fn get_mut(&mut self) -> &mut T {
         match self.inner.get_mut() {
             Place::Shared(inner) => Arc::get_mut(inner)

@@ -165,6 +165,15 @@ impl Semaphore {
     }
 
     /// Removes up to `n` free permits and returns how many were removed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = anyrt::sync::Semaphore::new(3);
+    /// assert_eq!(semaphore.forget_permits(2), 2);
+    /// assert_eq!(semaphore.forget_permits(5), 1);
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// ```
     pub fn forget_permits(&self, n: usize) -> usize {
         self.inner.forget_permits(n)
     }
@@ -282,6 +291,14 @@ impl Semaphore {
     /// # Panics
     ///
     /// If `n` is more than [`MAX_PERMITS`](Semaphore::MAX_PERMITS) (32-bit targets only).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = anyrt::sync::Semaphore::new(2);
+    /// assert!(semaphore.try_acquire_many(3).is_err());
+    /// assert_eq!(semaphore.try_acquire_many(2).unwrap().num_permits(), 2);
+    /// ```
     #[track_caller]
     pub fn try_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, TryAcquireError> {
         check_request(n);
@@ -444,6 +461,14 @@ impl<'a> SemaphorePermit<'a> {
     }
 
     /// Keeps the permits from going back: the semaphore has that many fewer for good.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = anyrt::sync::Semaphore::new(2);
+    /// semaphore.try_acquire().unwrap().forget();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     pub fn forget(mut self) {
         self.permits = 0;
     }
@@ -481,6 +506,17 @@ impl<'a> SemaphorePermit<'a> {
     }
 
     /// Splits `n` permits off into a new permit; `None` if this holds fewer than `n`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = anyrt::sync::Semaphore::new(3);
+    /// let mut permit = semaphore.try_acquire_many(3).unwrap();
+    /// let part = permit.split(1).unwrap();
+    /// assert_eq!((permit.num_permits(), part.num_permits()), (2, 1));
+    /// drop(part);
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// ```
     pub fn split(&mut self, n: usize) -> Option<SemaphorePermit<'a>> {
         if n > self.permits {
             return None;

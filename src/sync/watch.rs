@@ -111,6 +111,16 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`SendError`], with `value`, if no receiver exists; the stored value is unchanged.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = anyrt::sync::watch::channel(0);
+    /// tx.send(1).unwrap();
+    /// assert_eq!(*rx.borrow(), 1);
+    /// drop(rx);
+    /// assert_eq!(tx.send(2).unwrap_err().0, 2);
+    /// ```
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         self.inner.send(value).map_err(|e| SendError(e.0))
     }
@@ -216,6 +226,16 @@ impl<T> Receiver<T> {
     }
 
     /// The current value, marked as seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::watch::channel(0);
+    /// tx.send(1).unwrap();
+    /// assert!(rx.has_changed().unwrap());
+    /// assert_eq!(*rx.borrow_and_update(), 1);
+    /// assert!(!rx.has_changed().unwrap());
+    /// ```
     pub fn borrow_and_update(&mut self) -> Ref<'_, T> {
         Ref {
             inner: self.inner.borrow_and_update(),
@@ -252,6 +272,18 @@ impl<T> Receiver<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe: dropped before it completes, it marked nothing as seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::watch::channel("old");
+    /// anyrt::spawn(async move { tx.send("new").unwrap() });
+    /// rx.changed().await.unwrap();
+    /// assert_eq!(*rx.borrow_and_update(), "new");
+    /// assert!(rx.changed().await.is_err()); // the sender is gone
+    /// # });
+    /// ```
     pub async fn changed(&mut self) -> Result<(), RecvError> {
         self.inner.changed().await.map_err(|_| RecvError(()))
     }

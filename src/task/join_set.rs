@@ -137,6 +137,19 @@ impl<T> JoinSet<T> {
 
     /// Aborts every task in the set, without waiting. They stay in the set: `join_next` returns
     /// their results (a cancelled [`JoinError`], or the output of a task that finished first).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # anyrt::block_on(async {
+    /// let mut set = anyrt::task::JoinSet::new();
+    /// set.spawn(anyrt::time::sleep(Duration::from_secs(60)));
+    /// set.abort_all();
+    /// assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+    /// # });
+    /// ```
     pub fn abort_all(&mut self) {
         for entry in self.entries.iter().flatten() {
             if let Some(handle) = &*entry.handle() {
@@ -147,6 +160,19 @@ impl<T> JoinSet<T> {
 
     /// Removes every task from the set without aborting it: they run on, detached, and the set
     /// is empty.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, rx) = anyrt::sync::oneshot::channel();
+    /// let mut set = anyrt::task::JoinSet::new();
+    /// set.spawn(async move { tx.send("still ran").unwrap() });
+    /// set.detach_all();
+    /// drop(set); // would abort the task, had it not been detached
+    /// assert_eq!(rx.await.unwrap(), "still ran");
+    /// # });
+    /// ```
     pub fn detach_all(&mut self) {
         // Entries an `AbortHandle` still holds keep their task's handle, unpolled, which leaves
         // the task running just as dropping the handle would.
@@ -225,6 +251,24 @@ impl<T: Send + 'static> JoinSet<T> {
     ///
     /// Cancel-safe: if the future is dropped before it completes, no result was taken from the
     /// set; the task stays in it for the next call.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # anyrt::block_on(async {
+    /// let mut set = anyrt::task::JoinSet::new();
+    /// set.spawn(async {
+    ///     anyrt::time::sleep(Duration::from_millis(20)).await;
+    ///     "slow"
+    /// });
+    /// set.spawn(async { "quick" });
+    /// assert_eq!(set.join_next().await.unwrap().unwrap(), "quick");
+    /// assert_eq!(set.join_next().await.unwrap().unwrap(), "slow");
+    /// assert!(set.join_next().await.is_none());
+    /// # });
+    /// ```
     pub async fn join_next(&mut self) -> Option<Result<T, JoinError>> {
         std::future::poll_fn(|cx| self.poll_join_next(cx)).await
     }
@@ -306,6 +350,21 @@ impl<T: Send + 'static> JoinSet<T> {
     ///
     /// Cancel-safe: the tasks are aborted at the first poll; dropped before it completes, the
     /// set keeps the tasks whose results were not yet taken.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # anyrt::block_on(async {
+    /// let mut set = anyrt::task::JoinSet::new();
+    /// for _ in 0..3 {
+    ///     set.spawn(anyrt::time::sleep(Duration::from_secs(60)));
+    /// }
+    /// set.shutdown().await;
+    /// assert!(set.is_empty());
+    /// # });
+    /// ```
     pub async fn shutdown(&mut self) {
         self.abort_all();
         while self.join_next().await.is_some() {}
@@ -317,6 +376,11 @@ impl<T: Send + 'static> JoinSet<T> {
     ///
     /// If a task panicked, with that task's payload; if one was aborted, with an `anyrt:`
     /// message. The tasks left are aborted, as the set is dropped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future drops the set, which aborts the tasks not yet joined; the outputs
+    /// already collected are lost.
     ///
     /// # Examples
     ///

@@ -173,6 +173,24 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// Polling it panics if [`with`](LocalKey::with) is borrowing this key's value on the
     /// thread right then (a `scope` polled from inside the closure of `with`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// anyrt::task_local! {
+    ///     static TRACE_ID: u64;
+    /// }
+    ///
+    /// # anyrt::block_on(async {
+    /// let seen = TRACE_ID
+    ///     .scope(42, async {
+    ///         anyrt::task::yield_now().await;
+    ///         TRACE_ID.get()
+    ///     })
+    ///     .await;
+    /// assert_eq!(seen, 42);
+    /// # });
+    /// ```
     pub fn scope<F: Future>(&'static self, value: T, future: F) -> TaskLocalFuture<T, F> {
         TaskLocalFuture {
             key: self,
@@ -253,6 +271,17 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// If no [`scope`](LocalKey::scope) of this key is running on the current task; see
     /// [`try_with`](LocalKey::try_with) for a version that does not panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// anyrt::task_local! {
+    ///     static NAME: String;
+    /// }
+    ///
+    /// let length = NAME.sync_scope("anyrt".into(), || NAME.with(|name| name.len()));
+    /// assert_eq!(length, 5);
+    /// ```
     #[track_caller]
     pub fn with<F, R>(&'static self, f: F) -> R
     where
@@ -305,6 +334,17 @@ impl<T: 'static> LocalKey<T> {
     /// # Panics
     ///
     /// As [`with`](LocalKey::with), outside a scope of this key.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// anyrt::task_local! {
+    ///     static LIMIT: usize;
+    /// }
+    ///
+    /// assert_eq!(LIMIT.sync_scope(10, || LIMIT.get()), 10);
+    /// assert!(LIMIT.try_get().is_err());
+    /// ```
     #[track_caller]
     pub fn get(&'static self) -> T
     where

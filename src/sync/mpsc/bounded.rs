@@ -73,6 +73,23 @@ impl<T> Sender<T> {
     /// with the future, and the sender loses its place in the queue for room. To keep the
     /// message when the send may be cancelled, [`reserve`](Sender::reserve) room first (that
     /// future holds no message), then send through the permit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(1);
+    /// anyrt::spawn(async move {
+    ///     for i in 0..3 {
+    ///         tx.send(i).await.unwrap(); // waits while the channel is full
+    ///     }
+    /// });
+    /// assert_eq!(rx.recv().await, Some(0));
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// assert_eq!(rx.recv().await, Some(2));
+    /// assert_eq!(rx.recv().await, None);
+    /// # });
+    /// ```
     pub async fn send(&self, value: T) -> Result<(), SendError<T>> {
         self.inner.send(value).await.map_err(error::send)
     }
@@ -83,6 +100,18 @@ impl<T> Sender<T> {
     ///
     /// [`TrySendError::Full`] if the channel is full, [`TrySendError::Closed`] if the receiver
     /// is gone; both give `value` back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::mpsc::{self, error::TrySendError};
+    ///
+    /// let (tx, rx) = mpsc::channel(1);
+    /// assert_eq!(tx.try_send(1), Ok(()));
+    /// assert_eq!(tx.try_send(2), Err(TrySendError::Full(2)));
+    /// drop(rx);
+    /// assert_eq!(tx.try_send(3), Err(TrySendError::Closed(3)));
+    /// ```
     pub fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
         self.inner.try_send(value).map_err(error::try_send)
     }
@@ -145,6 +174,17 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, rx) = anyrt::sync::mpsc::channel::<u8>(1);
+    /// anyrt::spawn(async move { drop(rx) });
+    /// tx.closed().await;
+    /// assert!(tx.is_closed());
+    /// # });
+    /// ```
     pub async fn closed(&self) {
         self.inner.closed().await;
     }
@@ -264,6 +304,17 @@ impl<T> Sender<T> {
     }
 
     /// A [`WeakSender`], which does not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// assert_eq!(rx.try_recv(), Err(anyrt::sync::mpsc::error::TryRecvError::Disconnected));
+    /// ```
     pub fn downgrade(&self) -> WeakSender<T> {
         WeakSender {
             inner: self.inner.downgrade(),
@@ -426,6 +477,18 @@ impl<T> Receiver<T> {
     ///
     /// Cancel-safe: if the future is dropped before it completes, no message was taken from the
     /// channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(4);
+    /// tx.send("a").await.unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.recv().await, Some("a"));
+    /// assert_eq!(rx.recv().await, None); // every sender is gone
+    /// # });
+    /// ```
     pub async fn recv(&mut self) -> Option<T> {
         self.inner.recv().await
     }
@@ -460,6 +523,17 @@ impl<T> Receiver<T> {
     ///
     /// [`TryRecvError::Empty`] if none is queued, [`TryRecvError::Disconnected`] if none is
     /// queued and none can come.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::mpsc::{self, error::TryRecvError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
         self.inner.try_recv().map_err(error::try_recv)
     }
@@ -498,6 +572,19 @@ impl<T> Receiver<T> {
 
     /// Closes the channel for senders, keeping the messages already queued for `recv`.
     /// Permits already reserved can still send.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(4);
+    /// tx.send(1).await.unwrap();
+    /// rx.close();
+    /// assert!(tx.send(2).await.is_err());
+    /// assert_eq!(rx.recv().await, Some(1)); // queued before the close
+    /// assert_eq!(rx.recv().await, None);
+    /// # });
+    /// ```
     pub fn close(&mut self) {
         self.inner.close();
     }

@@ -48,6 +48,16 @@ impl<T> UnboundedSender<T> {
     /// # Errors
     ///
     /// [`SendError`], with `value`, if the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::mpsc::unbounded_channel();
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// drop(rx);
+    /// assert_eq!(tx.send(2).unwrap_err().0, 2);
+    /// ```
     pub fn send(&self, value: T) -> Result<(), SendError<T>> {
         self.inner.send(value).map_err(error::send)
     }
@@ -146,6 +156,17 @@ impl<T> UnboundedReceiver<T> {
     ///
     /// Cancel-safe: if the future is dropped before it completes, no message was taken from the
     /// channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::unbounded_channel();
+    /// anyrt::spawn(async move { tx.send("hi").unwrap() });
+    /// assert_eq!(rx.recv().await, Some("hi"));
+    /// assert_eq!(rx.recv().await, None);
+    /// # });
+    /// ```
     pub async fn recv(&mut self) -> Option<T> {
         self.inner.recv().await
     }
