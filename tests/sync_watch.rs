@@ -39,7 +39,9 @@ async fn changed_wakes_a_task_on_another_thread() {
 async fn once_the_senders_are_gone_an_unseen_value_is_reported_then_an_error() {
     let (tx, mut rx) = watch::channel(1);
     tx.send(2).unwrap();
+    assert!(!rx.is_closed());
     drop(tx);
+    assert!(rx.is_closed());
     assert!(rx.changed().await.is_ok(), "the unseen 2 first");
     assert_eq!(*rx.borrow_and_update(), 2);
     assert_eq!(

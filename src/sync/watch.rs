@@ -251,6 +251,11 @@ impl<T> Receiver<T> {
         self.inner.has_changed().map_err(|_| RecvError(()))
     }
 
+    /// Whether every sender is gone.
+    pub fn is_closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+
     /// Marks the current value as not seen, so the next [`changed`](Receiver::changed) completes
     /// at once.
     pub fn mark_changed(&mut self) {
