@@ -251,14 +251,16 @@ async fn the_losing_side_of_a_timeout_race_is_cancelled_not_left_running() {
     let finished = Arc::new(AtomicBool::new(false));
     let flag = finished.clone();
     let work = async move {
-        sleep(Duration::from_millis(50)).await;
+        sleep(Duration::from_millis(200)).await;
         flag.store(true, Ordering::SeqCst);
     };
     anyrt::select! {
-        _ = work => {}
+        biased;
         _ = sleep(Duration::from_millis(1)) => {}
+        _ = work => {}
     }
-    sleep(Duration::from_millis(80)).await;
+    // Had the losing branch been left running, it would have finished by now.
+    sleep(Duration::from_millis(400)).await;
     assert!(
         !finished.load(Ordering::SeqCst),
         "the dropped branch kept running"
