@@ -13,11 +13,11 @@ use std::cell::Cell;
 use std::future::Future;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
-use super::{Presence, Runtime};
+use super::{Presence, RemoteAbort, Runtime};
 use crate::task::JoinError;
 
 /// The smol backend.
@@ -116,6 +116,10 @@ impl Runtime for Smol {
 
     fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
         handle.is_finished()
+    }
+
+    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort> {
+        handle.abort_handle()
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {

@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::task::{ready, Context, Poll, Waker};
 use std::time::Instant;
 
@@ -21,7 +21,7 @@ use ::tokio::runtime::{EnterGuard, Handle};
 use ::tokio::task::coop::poll_proceed;
 use pin_project_lite::pin_project;
 
-use super::{Presence, Runtime, Wrap};
+use super::{Presence, RemoteAbort, Runtime, Wrap};
 use crate::task::JoinError;
 
 /// The tokio backend.
@@ -113,6 +113,9 @@ pub(crate) struct TaskHandle<T> {
     task: ::tokio::task::JoinHandle<T>,
     aborted: AtomicBool,
     blocking: bool,
+    /// Made by the first `abort_handle` (tasks rarely get one): an abort through it counts as
+    /// `aborted` too.
+    remote: OnceLock<Arc<RemoteTask>>,
 }
 
 impl<T> TaskHandle<T> {
@@ -121,7 +124,42 @@ impl<T> TaskHandle<T> {
             task,
             aborted: AtomicBool::new(false),
             blocking,
+            remote: OnceLock::new(),
         }
+    }
+
+    fn aborted(&self) -> bool {
+        self.aborted.load(Ordering::Acquire)
+            || self
+                .remote
+                .get()
+                .is_some_and(|remote| remote.aborted.load(Ordering::Acquire))
+    }
+}
+
+/// Aborts a tokio task, first noting in `aborted` whether the abort reaches it unfinished.
+fn abort_task(task: &::tokio::task::AbortHandle, aborted: &AtomicBool, blocking: bool) {
+    // A started blocking closure runs on and keeps its result, panic included.
+    if !blocking && !task.is_finished() {
+        aborted.store(true, Ordering::Release);
+    }
+    task.abort();
+}
+
+/// What a tokio task's `AbortHandle`s share with its handle.
+struct RemoteTask {
+    task: ::tokio::task::AbortHandle,
+    aborted: AtomicBool,
+    blocking: bool,
+}
+
+impl RemoteAbort for RemoteTask {
+    fn abort(&self) {
+        abort_task(&self.task, &self.aborted, self.blocking);
+    }
+
+    fn is_finished(&self) -> bool {
+        self.task.is_finished()
     }
 }
 
@@ -219,7 +257,7 @@ impl Runtime for Tokio {
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, JoinError>> {
         let result = ready!(Pin::new(&mut handle.task).poll(cx));
-        if handle.aborted.load(Ordering::Acquire) {
+        if handle.aborted() {
             // Aborted before it finished: whatever the poll the abort raced with produced, an
             // output or a panic on its way out, goes with the task, as on the other backends.
             return Poll::Ready(Err(JoinError::cancelled()));
@@ -237,6 +275,19 @@ impl Runtime for Tokio {
 
     fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
         handle.task.is_finished()
+    }
+
+    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort> {
+        handle
+            .remote
+            .get_or_init(|| {
+                Arc::new(RemoteTask {
+                    task: handle.task.abort_handle(),
+                    aborted: AtomicBool::new(false),
+                    blocking: handle.blocking,
+                })
+            })
+            .clone()
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {
