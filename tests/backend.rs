@@ -482,3 +482,8 @@ mod user_smol_runtime {
         assert_eq!(inner, Backend::Smol);
     }
 }
+
+#[anyrt::test(except(smol = "checks that an excluded backend gets no test"))]
+async fn except_leaves_a_backend_out() {
+    assert_ne!(Backend::current(), Backend::Smol);
+}

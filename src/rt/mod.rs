@@ -458,22 +458,65 @@ macro_rules! define_backends {
             }
         )*
 
-        /// Expands one `#[test]` function per compiled backend; the body of `#[anyrt::test]`.
+        /// Expands one `#[test]` function per compiled backend not in the leading list of
+        /// excluded backends; the body of `#[anyrt::test]`.
         #[doc(hidden)]
         #[macro_export]
         macro_rules! __anyrt_test_each_backend {
-            ($d($d input:tt)*) => {
+            ([$d($d excluded:ident)*] $d($d input:tt)*) => {
+                $d($crate::__anyrt_known_backend!($d excluded);)*
                 $(
                     $crate::$gate! {
-                        $crate::__anyrt_test_on_backend! { $module $Variant $d($d input)* }
+                        $crate::__anyrt_unless_excluded! {
+                            $module [$d($d excluded)*]
+                            $crate::__anyrt_test_on_backend! { $module $Variant $d($d input)* }
+                        }
                     }
                 )*
+            };
+        }
+
+        /// The first block if `$a` and `$b` are the same backend's module, else the second.
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __anyrt_if_same {
+            $(
+                ($module $module {$d($d same:tt)*} {$d($d other:tt)*}) => { $d($d same)* };
+            )*
+            ($d a:ident $d b:ident {$d($d same:tt)*} {$d($d other:tt)*}) => { $d($d other)* };
+        }
+
+        /// Nothing for a backend's module name; a compile error naming the backends otherwise.
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __anyrt_known_backend {
+            $(($module) => {};)*
+            ($d other:ident) => {
+                compile_error!(concat!(
+                    "anyrt: `except` names a backend anyrt does not have: `",
+                    stringify!($d other),
+                    "`; the backends are:",
+                    $(" `", stringify!($module), "`",)*
+                ));
             };
         }
     };
 }
 
 with_backends!(define_backends![$]);
+
+/// `$items`, unless `$module` is in the list.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __anyrt_unless_excluded {
+    ($module:ident [] $($items:tt)*) => { $($items)* };
+    ($module:ident [$first:ident $($rest:ident)*] $($items:tt)*) => {
+        $crate::__anyrt_if_same! { $module $first
+            {}
+            { $crate::__anyrt_unless_excluded! { $module [$($rest)*] $($items)* } }
+        }
+    };
+}
 
 /// One `#[test]` function that runs the async test function `$name` on one backend.
 #[doc(hidden)]
