@@ -71,6 +71,7 @@ mod rt;
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub mod hyper;
+pub mod io;
 pub mod net;
 pub mod sync;
 pub mod task;

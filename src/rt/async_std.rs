@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use super::supervised::{supervise, supervise_blocking, TaskState};
+use super::async_io::AsyncIo;
 use super::{Presence, Runtime};
 use crate::task::JoinError;
 
@@ -25,6 +26,7 @@ pub(crate) struct JoinHandle<T> {
 }
 
 impl Runtime for AsyncStd {
+    type Reactor = AsyncIo;
     type JoinHandle<T> = JoinHandle<T>;
 
     fn presence() -> Presence {
@@ -78,5 +80,4 @@ impl Runtime for AsyncStd {
         async_std::task::block_on(future)
     }
 
-    async_io_items!();
 }

@@ -14,6 +14,7 @@ use std::sync::Once;
 use std::task::{Context, Poll};
 
 use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
+use super::async_io::AsyncIo;
 use super::{Presence, Runtime};
 use crate::task::JoinError;
 
@@ -56,6 +57,7 @@ fn executor() -> &'static smol::Executor<'static> {
 }
 
 impl Runtime for Smol {
+    type Reactor = AsyncIo;
     type JoinHandle<T> = TaskHandle<T>;
 
     fn presence() -> Presence {
@@ -106,5 +108,4 @@ impl Runtime for Smol {
         smol::block_on(future)
     }
 
-    async_io_items!();
 }

@@ -8,18 +8,21 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
-use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use ::tokio::runtime::{EnterGuard, Handle};
-use pin_project_lite::pin_project;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::pin::pin;
+use std::task::Waker;
 
-use super::{Presence, Runtime, Wrap};
+use ::tokio::io::unix::AsyncFd;
+use ::tokio::io::Interest;
+use ::tokio::runtime::{EnterGuard, Handle};
+
+use super::{Direction, Presence, Reactor, Runtime, Source};
 use crate::task::JoinError;
 
 /// The tokio backend.
@@ -51,11 +54,6 @@ thread_local! {
 /// handle's `Arc` (a shared cache line every worker touches): `false` means "not known".
 fn surely_entered() -> bool {
     ENTERED.get() || ::tokio::task::try_id().is_some()
-}
-
-/// The runtime of the current context, else the shared one.
-fn handle() -> Handle {
-    Handle::try_current().unwrap_or_else(|_| shared().handle().clone())
 }
 
 /// Enters the shared runtime when no tokio context is entered on this thread.
@@ -93,32 +91,9 @@ fn join_error(error: ::tokio::task::JoinError) -> JoinError {
     }
 }
 
-pin_project! {
-    /// Polls `future` with `handle` entered, for tokio futures that look their runtime up on
-    /// first poll and may be polled from a thread outside any tokio runtime.
-    struct Entered<F> {
-        handle: Handle,
-        #[pin]
-        future: F,
-    }
-}
-
-impl<F: Future> Future for Entered<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        // Entering clones the handle's `Arc`: skip it where a context is entered already.
-        let _guard = (!surely_entered()).then(|| this.handle.enter());
-        this.future.poll(cx)
-    }
-}
-
 impl Runtime for Tokio {
     type JoinHandle<T> = TaskHandle<T>;
-    type Timer = ::tokio::time::Sleep;
-    type TcpListener = ::tokio::net::TcpListener;
-    type TcpStream = ::tokio::net::TcpStream;
+    type Reactor = Tokio;
 
     fn presence() -> Presence {
         // tokio exposes no way to tell a worker from a thread that merely entered a runtime, so
@@ -206,6 +181,32 @@ impl Runtime for Tokio {
         let _restore = Restore(ENTERED.replace(true));
         futures_lite::future::block_on(future)
     }
+}
+
+/// A source as tokio's `AsyncFd` wants it (`AsRawFd`).
+#[derive(Debug)]
+pub(crate) struct Fd<S>(S);
+
+impl<S: AsFd> AsRawFd for Fd<S> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_fd().as_raw_fd()
+    }
+}
+
+/// tokio's interest for a direction. A pending socket error (an ICMP "port unreachable" on a
+/// connected UDP socket) is an `EPOLLERR` alone, which tokio files under `ERROR`, not under
+/// `READABLE`: waiting for reads includes it, so `recv` returns the error as async-io does
+/// instead of waiting for a datagram that never comes.
+fn interest(direction: Direction) -> Interest {
+    match direction {
+        Direction::Read => Interest::READABLE | Interest::ERROR,
+        Direction::Write => Interest::WRITABLE,
+    }
+}
+
+impl Reactor for Tokio {
+    type Timer = ::tokio::time::Sleep;
+    type Io<S: Source> = AsyncFd<Fd<S>>;
 
     fn timer(deadline: Instant) -> Self::Timer {
         let _guard = enter_if_needed();
@@ -220,115 +221,79 @@ impl Runtime for Tokio {
         timer.reset(deadline.into());
     }
 
-    fn listener_from_std(listener: std::net::TcpListener) -> io::Result<Self::TcpListener> {
+    fn register<S: Source>(source: S) -> io::Result<Self::Io<S>> {
         let _guard = enter_if_needed();
-        ::tokio::net::TcpListener::from_std(listener)
+        // tokio 1.54 deprecates the safe constructor in favour of an `unsafe` one whose contract
+        // is that the descriptor stays open and unchanged while registered. anyrt forbids
+        // `unsafe`, and keeps that contract by construction: its sockets own their descriptor
+        // for life, and `io::AsyncFd` hands out no `&mut` to its source (as async-io 2 makes its
+        // own `get_mut` unsafe for this reason).
+        #[allow(deprecated)]
+        AsyncFd::try_new(Fd(source)).map_err(|e| e.into_parts().1)
     }
 
-    fn poll_accept(
-        listener: &Self::TcpListener,
+    fn get_ref<S: Source>(io: &Self::Io<S>) -> &S {
+        &io.get_ref().0
+    }
+
+    fn into_inner<S: Source>(io: Self::Io<S>) -> io::Result<S> {
+        Ok(io.into_inner().0)
+    }
+
+    fn poll_ready<S: Source>(
+        io: &Self::Io<S>,
+        direction: Direction,
         cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(Self::TcpStream, SocketAddr)>> {
-        // The accepted stream is registered with the runtime of the current context, and this
-        // may be polled from another backend's task.
-        let _guard = enter_if_needed();
-        listener.poll_accept(cx)
-    }
-
-    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send {
-        Entered {
-            handle: handle(),
-            future: ::tokio::net::TcpStream::connect(addr),
-        }
-    }
-
-    fn stream_from_std(stream: std::net::TcpStream) -> io::Result<Self::TcpStream> {
-        let _guard = enter_if_needed();
-        ::tokio::net::TcpStream::from_std(stream)
-    }
-
-    fn poll_read(
-        stream: &mut Self::TcpStream,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let mut buf = ReadBuf::new(buf);
-        ready!(Pin::new(stream).poll_read(cx, &mut buf))?;
-        Poll::Ready(Ok(buf.filled().len()))
-    }
-
-    fn poll_write(
-        stream: &mut Self::TcpStream,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        stream: &mut Self::TcpStream,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(stream).poll_shutdown(cx)
-    }
-}
-
-/// tokio's I/O traits, so a stream can be handed to tokio-based code (hyper-util, tokio-util
-/// codecs) whichever backend it was opened on.
-#[cfg_attr(docsrs, doc(cfg(feature = "rt-tokio")))]
-impl AsyncRead for crate::net::TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let inner = &mut self.get_mut().inner;
-        // A tokio stream takes the `ReadBuf` as it is.
-        if let Some(stream) = Tokio::stream_mut(inner) {
-            return Pin::new(stream).poll_read(cx, buf);
+        // The guard is dropped without clearing: readiness stays until an operation blocks.
+        match direction {
+            Direction::Read => io.poll_read_ready(cx).map_ok(drop),
+            Direction::Write => io.poll_write_ready(cx).map_ok(drop),
         }
-        let n = ready!(inner.poll_read(cx, buf.initialize_unfilled()))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
     }
-}
 
-#[cfg_attr(docsrs, doc(cfg(feature = "rt-tokio")))]
-impl AsyncWrite for crate::net::TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
+    async fn ready<S: Source>(io: &Self::Io<S>, direction: Direction) -> io::Result<()> {
+        io.ready(interest(direction)).await.map(drop)
+    }
+
+    fn try_io<S: Source, R>(
+        io: &Self::Io<S>,
+        direction: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        // tokio's own `try_io` skips the call while its reactor has not reported readiness, so
+        // data queued before the reactor's next turn reads as `WouldBlock`; async-io always
+        // makes the call. anyrt always makes it, and forgets the readiness if it blocked.
+        let result = op(&io.get_ref().0);
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            // Polled once with a no-op waker: it clears readiness that is there and leaves no
+            // waker behind when there is none (the waiter is removed when the future drops).
+            let mut ready = pin!(io.ready(interest(direction)));
+            if let Poll::Ready(Ok(mut guard)) =
+                ready.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+            {
+                guard.clear_ready();
+            }
+        }
+        result
+    }
+
+    fn poll_io<S: Source, R>(
+        io: &Self::Io<S>,
+        direction: Direction,
         cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().inner.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().inner.poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().inner.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_close_write(cx)
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let mut guard = match direction {
+                Direction::Read => ready!(io.poll_read_ready(cx))?,
+                Direction::Write => ready!(io.poll_write_ready(cx))?,
+            };
+            match guard.try_io(|fd| op(&fd.get_ref().0)) {
+                Ok(result) => return Poll::Ready(result),
+                // Would block: the guard cleared the readiness; wait for the next event.
+                Err(_would_block) => continue,
+            }
+        }
     }
 }
