@@ -96,19 +96,43 @@ async fn bind_errors_have_the_same_kind_and_message_everywhere() -> io::Result<(
     // anyrt resolves every address itself with std's parser and resolver, so the messages are
     // std's on every backend (async-std's own were wrapped in "could not resolve address").
     let cases: [(&str, ErrorKind, &str); 3] = [
-        ("not an addr", ErrorKind::InvalidInput, "invalid socket address"),
-        ("127.0.0.1:99999", ErrorKind::InvalidInput, "invalid port value"),
-        ("127.0.0.1", ErrorKind::InvalidInput, "invalid socket address"),
+        (
+            "not an addr",
+            ErrorKind::InvalidInput,
+            "invalid socket address",
+        ),
+        (
+            "127.0.0.1:99999",
+            ErrorKind::InvalidInput,
+            "invalid port value",
+        ),
+        (
+            "127.0.0.1",
+            ErrorKind::InvalidInput,
+            "invalid socket address",
+        ),
     ];
     for (input, kind, message) in cases {
         let error = TcpListener::bind(input).await.unwrap_err();
-        assert_eq!(kind_and_message(error), (kind, message.to_string()), "{input}");
+        assert_eq!(
+            kind_and_message(error),
+            (kind, message.to_string()),
+            "{input}"
+        );
         let error = TcpStream::connect(input).await.unwrap_err();
-        assert_eq!(kind_and_message(error), (kind, message.to_string()), "{input}");
+        assert_eq!(
+            kind_and_message(error),
+            (kind, message.to_string()),
+            "{input}"
+        );
         let Err(error) = anyrt::net::lookup_host(input).await else {
             panic!("{input} resolved");
         };
-        assert_eq!(kind_and_message(error), (kind, message.to_string()), "{input}");
+        assert_eq!(
+            kind_and_message(error),
+            (kind, message.to_string()),
+            "{input}"
+        );
     }
     let error = TcpListener::bind(&[][..]).await.unwrap_err();
     assert_eq!(
@@ -490,7 +514,9 @@ async fn lookup_host_resolves_names_and_literals() -> io::Result<()> {
     assert_eq!(literal, vec![SocketAddr::from(([127, 0, 0, 1], 80))]);
     let named: Vec<_> = anyrt::net::lookup_host(("localhost", 443)).await?.collect();
     assert!(!named.is_empty());
-    assert!(named.iter().all(|a| a.ip().is_loopback() && a.port() == 443));
+    assert!(named
+        .iter()
+        .all(|a| a.ip().is_loopback() && a.port() == 443));
     Ok(())
 }
 

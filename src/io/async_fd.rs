@@ -47,11 +47,11 @@ use crate::Backend;
 /// # std::io::Result::Ok(())
 /// # }).unwrap();
 /// ```
-pub struct AsyncFd<T: AsFd + Send + Sync> {
+pub struct AsyncFd<T: AsFd + Send + Sync + 'static> {
     io: Io<T>,
 }
 
-impl<T: AsFd + Send + Sync> AsyncFd<T> {
+impl<T: AsFd + Send + Sync + 'static> AsyncFd<T> {
     /// Registers `inner` with the reactor of the backend serving the caller, for both readable
     /// and writable readiness.
     ///
@@ -342,19 +342,19 @@ impl<T: AsFd + Send + Sync> AsyncFd<T> {
     }
 }
 
-impl<T: AsFd + Send + Sync> AsFd for AsyncFd<T> {
+impl<T: AsFd + Send + Sync + 'static> AsFd for AsyncFd<T> {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.get_ref().as_fd()
     }
 }
 
-impl<T: AsFd + Send + Sync> AsRawFd for AsyncFd<T> {
+impl<T: AsFd + Send + Sync + 'static> AsRawFd for AsyncFd<T> {
     fn as_raw_fd(&self) -> RawFd {
         self.get_ref().as_fd().as_raw_fd()
     }
 }
 
-impl<T: AsFd + Send + Sync + fmt::Debug> fmt::Debug for AsyncFd<T> {
+impl<T: AsFd + Send + Sync + 'static + fmt::Debug> fmt::Debug for AsyncFd<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncFd")
             .field("inner", self.get_ref())
@@ -367,12 +367,12 @@ impl<T: AsFd + Send + Sync + fmt::Debug> fmt::Debug for AsyncFd<T> {
 ///
 /// [`clear_ready`]: AsyncFdReadyGuard::clear_ready
 #[must_use = "a readiness guard does nothing unless its `try_io` is called"]
-pub struct AsyncFdReadyGuard<'a, T: AsFd + Send + Sync> {
+pub struct AsyncFdReadyGuard<'a, T: AsFd + Send + Sync + 'static> {
     fd: &'a AsyncFd<T>,
     ready: Ready,
 }
 
-impl<'a, T: AsFd + Send + Sync> AsyncFdReadyGuard<'a, T> {
+impl<'a, T: AsFd + Send + Sync + 'static> AsyncFdReadyGuard<'a, T> {
     /// The readiness the wait returned.
     ///
     /// # Examples
@@ -481,7 +481,7 @@ impl<'a, T: AsFd + Send + Sync> AsyncFdReadyGuard<'a, T> {
     }
 }
 
-impl<T: AsFd + Send + Sync> fmt::Debug for AsyncFdReadyGuard<'_, T> {
+impl<T: AsFd + Send + Sync + 'static> fmt::Debug for AsyncFdReadyGuard<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AsyncFdReadyGuard")
             .field("ready", &self.ready)

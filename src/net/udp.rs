@@ -144,7 +144,8 @@ impl UdpSocket {
     ///
     /// # Errors
     ///
-    /// `NotConnected` if the socket is not connected; the system's error otherwise.
+    /// The system's error; `EDESTADDRREQ` ("Destination address required") if the socket is
+    /// not connected.
     ///
     /// # Examples
     ///

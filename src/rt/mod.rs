@@ -100,9 +100,9 @@ pub(crate) trait Runtime {
 }
 
 /// What can be registered with a reactor: a descriptor that can be shared between tasks.
-pub(crate) trait Source: AsFd + Send + Sync {}
+pub(crate) trait Source: AsFd + Send + Sync + 'static {}
 
-impl<S: AsFd + Send + Sync> Source for S {}
+impl<S: AsFd + Send + Sync + 'static> Source for S {}
 
 /// Which readiness an I/O operation waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
@@ -204,9 +204,58 @@ fn interest(direction: Direction) -> Interest {
     }
 }
 
+/// A wait for `ERROR` readiness, owned so it can be kept between polls.
+type ErrorWait = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A source registered with tokio's reactor.
+pub(crate) struct TokioIo<S: Source> {
+    fd: Arc<AsyncFd<Fd<S>>>,
+    /// The `poll_*` path waits in tokio's one reader slot, which `ERROR` alone never wakes
+    /// (async-io wakes readers on `EPOLLERR`). While a read is pending there, this waits for
+    /// `ERROR` beside it: one allocation per read that has to wait.
+    error_wait: Mutex<Option<ErrorWait>>,
+}
+
+impl<S: Source> TokioIo<S> {
+    /// Polls the wait for `ERROR` readiness alone, starting it if needed.
+    fn poll_error(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut slot = self.error_wait.lock().unwrap_or_else(PoisonError::into_inner);
+        let wait = slot.get_or_insert_with(|| {
+            let fd = self.fd.clone();
+            Box::pin(async move {
+                let _ = fd.ready(Interest::ERROR).await;
+            })
+        });
+        let ready = wait.as_mut().poll(cx);
+        if ready.is_ready() {
+            *slot = None;
+        }
+        ready
+    }
+
+    /// Ends the wait for `ERROR`, once a read no longer waits.
+    fn end_error_wait(&self) {
+        if let Ok(mut slot) = self.error_wait.try_lock() {
+            *slot = None;
+        }
+    }
+
+    /// Forgets the readiness of `interest` that tokio has cached, if any.
+    fn clear(&self, interest: Interest) {
+        // Polled once with a no-op waker: it clears readiness that is there and leaves no
+        // waker behind when there is none (the waiter is removed when the future drops).
+        let mut ready = pin!(self.fd.ready(interest));
+        if let Poll::Ready(Ok(mut guard)) =
+            ready.as_mut().poll(&mut Context::from_waker(Waker::noop()))
+        {
+            guard.clear_ready();
+        }
+    }
+}
+
 impl Reactor for Tokio {
     type Timer = ::tokio::time::Sleep;
-    type Io<S: Source> = AsyncFd<Fd<S>>;
+    type Io<S: Source> = TokioIo<S>;
 
     fn timer(deadline: Instant) -> Self::Timer {
         let _guard = enter_if_needed();
@@ -229,15 +278,26 @@ impl Reactor for Tokio {
         // for life, and `io::AsyncFd` hands out no `&mut` to its source (as async-io 2 makes its
         // own `get_mut` unsafe for this reason).
         #[allow(deprecated)]
-        AsyncFd::try_new(Fd(source)).map_err(|e| e.into_parts().1)
+        let fd = AsyncFd::try_new(Fd(source)).map_err(|e| e.into_parts().1)?;
+        Ok(TokioIo {
+            fd: Arc::new(fd),
+            error_wait: Mutex::new(None),
+        })
     }
 
     fn get_ref<S: Source>(io: &Self::Io<S>) -> &S {
-        &io.get_ref().0
+        &io.fd.get_ref().0
     }
 
     fn into_inner<S: Source>(io: Self::Io<S>) -> io::Result<S> {
-        Ok(io.into_inner().0)
+        // The error wait holds the only other reference.
+        drop(io.error_wait);
+        match Arc::into_inner(io.fd) {
+            Some(fd) => Ok(fd.into_inner().0),
+            None => Err(io::Error::other(
+                "anyrt: a tokio registration is still in use and cannot be taken back",
+            )),
+        }
     }
 
     fn poll_ready<S: Source>(
@@ -247,13 +307,19 @@ impl Reactor for Tokio {
     ) -> Poll<io::Result<()>> {
         // The guard is dropped without clearing: readiness stays until an operation blocks.
         match direction {
-            Direction::Read => io.poll_read_ready(cx).map_ok(drop),
-            Direction::Write => io.poll_write_ready(cx).map_ok(drop),
+            Direction::Read => match io.fd.poll_read_ready(cx) {
+                Poll::Ready(ready) => {
+                    io.end_error_wait();
+                    Poll::Ready(ready.map(drop))
+                }
+                Poll::Pending => io.poll_error(cx).map(Ok),
+            },
+            Direction::Write => io.fd.poll_write_ready(cx).map_ok(drop),
         }
     }
 
     async fn ready<S: Source>(io: &Self::Io<S>, direction: Direction) -> io::Result<()> {
-        io.ready(interest(direction)).await.map(drop)
+        io.fd.ready(interest(direction)).await.map(drop)
     }
 
     fn try_io<S: Source, R>(
@@ -264,16 +330,9 @@ impl Reactor for Tokio {
         // tokio's own `try_io` skips the call while its reactor has not reported readiness, so
         // data queued before the reactor's next turn reads as `WouldBlock`; async-io always
         // makes the call. anyrt always makes it, and forgets the readiness if it blocked.
-        let result = op(&io.get_ref().0);
+        let result = op(&io.fd.get_ref().0);
         if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
-            // Polled once with a no-op waker: it clears readiness that is there and leaves no
-            // waker behind when there is none (the waiter is removed when the future drops).
-            let mut ready = pin!(io.ready(interest(direction)));
-            if let Poll::Ready(Ok(mut guard)) =
-                ready.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-            {
-                guard.clear_ready();
-            }
+            io.clear(interest(direction));
         }
         result
     }
@@ -285,10 +344,28 @@ impl Reactor for Tokio {
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
         loop {
-            let mut guard = match direction {
-                Direction::Read => ready!(io.poll_read_ready(cx))?,
-                Direction::Write => ready!(io.poll_write_ready(cx))?,
+            let ready = match direction {
+                Direction::Read => io.fd.poll_read_ready(cx),
+                Direction::Write => io.fd.poll_write_ready(cx),
             };
+            let mut guard = match ready {
+                Poll::Ready(guard) => guard?,
+                Poll::Pending if direction == Direction::Read => {
+                    ready!(io.poll_error(cx));
+                    // An error alone: the operation reports it (and consumes it).
+                    match op(&io.fd.get_ref().0) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                            io.clear(Interest::ERROR);
+                            continue;
+                        }
+                        result => return Poll::Ready(result),
+                    }
+                }
+                Poll::Pending => return Poll::Pending,
+            };
+            if direction == Direction::Read {
+                io.end_error_wait();
+            }
             match guard.try_io(|fd| op(&fd.get_ref().0)) {
                 Ok(result) => return Poll::Ready(result),
                 // Would block: the guard cleared the readiness; wait for the next event.
