@@ -141,7 +141,8 @@ impl TcpListener {
     /// # Examples
     ///
     /// ```
-    ///     /// use anyrt::net::{TcpListener, TcpStream};
+    /// use std::future::poll_fn;
+    /// use anyrt::net::{TcpListener, TcpStream};
     ///
     /// # anyrt::block_on(async {
     /// let listener = TcpListener::bind("127.0.0.1:0").await?;

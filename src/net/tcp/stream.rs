@@ -513,7 +513,7 @@ impl TcpStream {
     /// let listener = anyrt::net::TcpListener::bind("127.0.0.1:0").await?;
     /// let stream = anyrt::net::TcpStream::connect(listener.local_addr()?).await?;
     /// let error = stream
-    ///     .try_io(Interest::READABLE, || socket2::SockRef::from(&stream).read(&mut [0; 1]))
+    ///     .try_io(Interest::READABLE, || (&*socket2::SockRef::from(&stream)).read(&mut [0; 1]))
     ///     .unwrap_err();
     /// assert_eq!(error.kind(), std::io::ErrorKind::WouldBlock);
     /// # std::io::Result::Ok(())

@@ -126,7 +126,8 @@ impl UnixListener {
     /// # Examples
     ///
     /// ```
-    ///     ///
+    /// use std::future::poll_fn;
+    ///
     /// # anyrt::block_on(async {
     /// let path = std::env::temp_dir().join(format!("anyrt-doc-poll-{}.sock", std::process::id()));
     /// let _ = std::fs::remove_file(&path);
