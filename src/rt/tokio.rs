@@ -240,15 +240,22 @@ impl<S: Source> TokioIo<S> {
         }
     }
 
-    /// Forgets the readiness of `interest` that tokio has cached, if any.
-    fn clear(&self, interest: Interest) {
-        // Polled once with a no-op waker: it clears readiness that is there and leaves no
-        // waker behind when there is none (the waiter is removed when the future drops).
+    /// Runs `op` at once; if it would block, forgets the readiness of `interest` that tokio had
+    /// cached *before* the call. The readiness is read first because its tick is what makes the
+    /// clearing safe: an event that arrives during `op` has a newer tick and is kept (clearing
+    /// whatever is cached after the call would lose it, and the waiting task with it).
+    fn try_io<R>(&self, interest: Interest, op: impl FnOnce(&S) -> io::Result<R>) -> io::Result<R> {
+        // Polled once with a no-op waker: a guard if readiness is cached, and no waker left
+        // behind when it is not (the waiter is removed when the future drops).
         let mut ready = pin!(self.fd.ready(interest));
-        if let Poll::Ready(Ok(mut guard)) =
-            ready.as_mut().poll(&mut Context::from_waker(Waker::noop()))
-        {
-            guard.clear_ready();
+        match ready.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(Ok(mut guard)) => match guard.try_io(|fd| op(&fd.get_ref().0)) {
+                Ok(result) => result,
+                Err(_would_block) => Err(io::ErrorKind::WouldBlock.into()),
+            },
+            // Not reported yet (or the reactor failed): make the call all the same; there is no
+            // readiness to forget.
+            _ => op(&self.fd.get_ref().0),
         }
     }
 }
@@ -330,11 +337,7 @@ impl Reactor for Tokio {
         // tokio's own `try_io` skips the call while its reactor has not reported readiness, so
         // data queued before the reactor's next turn reads as `WouldBlock`; async-io always
         // makes the call. anyrt always makes it, and forgets the readiness if it blocked.
-        let result = op(&io.fd.get_ref().0);
-        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
-            io.clear(interest(direction));
-        }
-        result
+        io.try_io(interest(direction), op)
     }
 
     fn poll_io<S: Source, R>(
@@ -353,11 +356,8 @@ impl Reactor for Tokio {
                 Poll::Pending if direction == Direction::Read => {
                     ready!(io.poll_error(cx));
                     // An error alone: the operation reports it (and consumes it).
-                    match op(&io.fd.get_ref().0) {
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                            io.clear(Interest::ERROR);
-                            continue;
-                        }
+                    match io.try_io(Interest::ERROR, &mut op) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
                         result => return Poll::Ready(result),
                     }
                 }
