@@ -57,6 +57,14 @@
 //!
 //! What stays backend-defined (timer resolution, thread and pool sizes) is listed in the
 //! repository's `SEMANTICS.md`, with the test proving each guarantee.
+//!
+//! # Panics
+//!
+//! anyrt panics only with messages of its own, which start with `anyrt:`. Besides the panics
+//! each function documents (such as [`block_on`] inside async code), any call that is the first
+//! to need a backend's threads ([`spawn`], [`task::spawn_blocking`], [`block_on`], the first
+//! timer or socket on async-std or smol) panics if the operating system refuses to start them;
+//! nothing is poisoned, and the next call tries again.
 #![forbid(unsafe_code)]
 #![warn(
     missing_docs,
@@ -89,10 +97,12 @@ pub use task::spawn;
 ///
 /// # Panics
 ///
-/// If called from async code: inside a task, inside another `block_on`, or on a thread where a
-/// tokio runtime is entered. Blocking there would stall the runtime, so anyrt panics on every
-/// backend instead (async-std natively allows it). Inside a closure run by
-/// [`task::spawn_blocking`] it is allowed.
+/// If called from async code: inside a task, inside another `block_on`, or inside the future of
+/// a runtime's own `block_on` (such as `#[tokio::main]`). Blocking there would stall the
+/// runtime, so anyrt panics on every backend instead (async-std natively allows it). Inside a
+/// closure run by [`task::spawn_blocking`] (or by a backend's own, such as
+/// `tokio::task::spawn_blocking`), and on a plain thread with a runtime entered
+/// (`Handle::enter`), it is allowed.
 ///
 /// # Examples
 ///

@@ -4,7 +4,10 @@
 //!
 //! - a sleep never completes before its deadline; one whose deadline has already passed
 //!   (including `sleep(Duration::ZERO)`) is ready on its first poll;
-//! - `sleep(Duration::MAX)` and a far-future `sleep_until` never panic and never fire;
+//! - `sleep(Duration::MAX)` and a far-future `sleep_until` never panic and never fire: a
+//!   backend timer is armed at most a year ahead and armed again when it fires short of the
+//!   deadline, so no backend's timer range (about 2.2 years for tokio's) can end a sleep early;
+//! - [`Sleep::reset`] to a deadline already passed wakes the task waiting on the sleep;
 //! - [`timeout`] polls the future first, so a future that is ready wins even with a zero
 //!   duration;
 //! - an [`Interval`]'s first tick completes at once, later ticks stay on the
@@ -12,6 +15,12 @@
 //!
 //! Timer resolution is backend-defined: tokio rounds deadlines up to the next millisecond,
 //! async-std fires within tens of microseconds.
+//!
+//! Deadlines are compared with the clock of the backend serving the call: the real clock,
+//! except inside a tokio runtime whose clock tokio's `test-util` paused (`start_paused`,
+//! `tokio::time::pause`). There anyrt's sleeps, timeouts and intervals follow tokio's paused
+//! clock as tokio's own timers do, so `sleep(Duration::from_secs(3600))` completes as soon as
+//! the runtime auto-advances an hour; [`Sleep::deadline`] is then an instant of that clock.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};
@@ -26,6 +35,11 @@ use crate::rt;
 
 /// Waits until `duration` has elapsed.
 ///
+/// # Panics
+///
+/// The returned future panics when polled if the backend must start a thread for its timers
+/// and the operating system refuses (see the crate's [Panics](crate#panics) section).
+///
 /// # Examples
 ///
 /// ```
@@ -38,10 +52,15 @@ use crate::rt;
 /// # });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep::new(Instant::now().checked_add(duration))
+    Sleep::new(rt::now().checked_add(duration))
 }
 
 /// Waits until `deadline`.
+///
+/// # Panics
+///
+/// The returned future panics when polled if the backend must start a thread for its timers
+/// and the operating system refuses (see the crate's [Panics](crate#panics) section).
 ///
 /// # Examples
 ///
@@ -58,11 +77,28 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(Some(deadline))
 }
 
+/// The longest a backend timer is armed for. A deadline further away is reached in steps: when
+/// the timer fires early, it is armed again. tokio documents about 2.2 years as its timers'
+/// maximum; async-io has none. A step of a year keeps every backend well inside its range, and
+/// the check at each firing means no backend can end a sleep before its deadline.
+const MAX_ARM: Duration = Duration::from_secs(365 * 86_400);
+
+/// The instant to arm a backend timer for, on the way to `deadline` (`None`: never).
+fn arm_at(now: Instant, deadline: Option<Instant>) -> Option<Instant> {
+    let step = now.checked_add(MAX_ARM);
+    match (step, deadline) {
+        (Some(step), Some(deadline)) => Some(step.min(deadline)),
+        (step, deadline) => step.or(deadline),
+    }
+}
+
 pin_project! {
     /// The future returned by [`sleep`] and [`sleep_until`].
     ///
     /// The backend's timer is created on the first poll that finds the deadline still ahead, by
-    /// the backend running that poll; a sleep that is already due never touches a runtime.
+    /// the backend running that poll; a sleep that is already due never touches a runtime. It
+    /// completes when the clock of that backend reaches the deadline, never earlier, however far
+    /// away the deadline is.
     #[must_use = "futures do nothing unless you `.await` or poll them"]
     pub struct Sleep {
         // `None`: the deadline cannot be represented (`sleep(Duration::MAX)`); it never fires.
@@ -87,10 +123,13 @@ impl Sleep {
 
     /// Whether the deadline has passed.
     pub fn is_elapsed(&self) -> bool {
-        self.deadline.is_some_and(|d| d <= Instant::now())
+        self.deadline.is_some_and(|d| d <= rt::now())
     }
 
     /// Moves the deadline; the sleep can be awaited again even if it had completed.
+    ///
+    /// A task waiting on the sleep is woken if the new deadline has already passed, as when
+    /// the timer fires.
     ///
     /// # Examples
     ///
@@ -106,12 +145,16 @@ impl Sleep {
     /// # });
     /// ```
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        let mut this = self.project();
+        let this = self.project();
         *this.deadline = Some(deadline);
-        match this.timer.as_mut().as_pin_mut() {
-            Some(timer) if deadline > Instant::now() => timer.reset(deadline),
-            // Already due: the next poll completes without a timer.
-            _ => this.timer.set(None),
+        // A timer exists only once a poll found the deadline ahead, so a task may be waiting
+        // on it: move the timer rather than drop it, even to a deadline already passed, so that
+        // the backend fires it and wakes that task. Without a timer the next poll decides.
+        if let Some(timer) = this.timer.as_pin_mut() {
+            let now = timer.as_ref().get_ref().now();
+            if let Some(at) = arm_at(now, Some(deadline)) {
+                timer.reset(at);
+            }
         }
     }
 }
@@ -121,20 +164,39 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
-        let Some(deadline) = *this.deadline else {
-            // Nothing will ever wake this future, which is what a sleep that never ends needs.
-            return Poll::Pending;
-        };
+        let deadline = *this.deadline;
         if this.timer.is_none() {
-            if Instant::now() >= deadline {
+            let now = rt::now();
+            if deadline.is_some_and(|deadline| now >= deadline) {
                 return Poll::Ready(());
             }
-            this.timer.set(Some(rt::Timer::new(deadline)));
+            let Some(at) = arm_at(now, deadline) else {
+                // Not even one step can be represented: nothing will ever wake this future.
+                return Poll::Pending;
+            };
+            this.timer.set(Some(rt::Timer::new(at)));
         }
-        match this.timer.as_pin_mut() {
-            Some(timer) => timer.poll(cx),
-            None => unreachable!("the timer was just created"),
+        let Some(mut timer) = this.timer.as_pin_mut() else {
+            unreachable!("anyrt: the timer was just created")
+        };
+        // The timer fires at its armed instant or later; the sleep ends only once the timer's
+        // own clock has reached the deadline, else the timer is armed for the next step.
+        for _ in 0..2 {
+            ready!(timer.as_mut().poll(cx));
+            let now = timer.as_ref().get_ref().now();
+            if deadline.is_some_and(|deadline| now >= deadline) {
+                return Poll::Ready(());
+            }
+            match arm_at(now, deadline) {
+                Some(at) => timer.as_mut().reset(at),
+                None => return Poll::Pending,
+            }
         }
+        // Fired twice in a row short of the deadline: the timer's clock and the one read here
+        // disagree (a timer of a paused tokio runtime polled outside it). Let other tasks run
+        // rather than spin inside this poll.
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 
@@ -151,6 +213,11 @@ impl fmt::Debug for Sleep {
 /// The future is polled before the deadline is checked, so a future that is ready at once
 /// completes even with `Duration::ZERO`. When the deadline passes first, the future is dropped
 /// and [`Elapsed`] returned.
+///
+/// # Panics
+///
+/// The returned future panics when polled if the backend must start a thread for its timers
+/// and the operating system refuses (see the crate's [Panics](crate#panics) section).
 ///
 /// # Examples
 ///
@@ -171,6 +238,11 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 }
 
 /// Requires `future` to complete before `deadline`; see [`timeout`].
+///
+/// # Panics
+///
+/// The returned future panics when polled if the backend must start a thread for its timers
+/// and the operating system refuses (see the crate's [Panics](crate#panics) section).
 ///
 /// # Examples
 ///
@@ -272,7 +344,7 @@ impl From<Elapsed> for io::Error {
 /// # });
 /// ```
 pub fn interval(period: Duration) -> Interval {
-    interval_at(Instant::now(), period)
+    interval_at(rt::now(), period)
 }
 
 /// Ticks every `period`, the first tick at `start`.
@@ -338,7 +410,7 @@ impl Interval {
             .sleep
             .deadline()
             .expect("an interval's sleep always has a deadline");
-        let now = Instant::now();
+        let now = rt::now();
         let on_grid = scheduled.checked_add(self.period);
         let next = match on_grid {
             Some(next) if next > now => next,
@@ -366,7 +438,7 @@ impl Interval {
 
     /// Restarts the schedule: the next tick comes one period from now.
     pub fn reset(&mut self) {
-        let now = Instant::now();
+        let now = rt::now();
         let next = now
             .checked_add(self.period)
             .unwrap_or_else(|| far_future(now));

@@ -87,6 +87,48 @@ fn block_on_returns_without_waiting_for_tasks_or_blocking_closures() {
 }
 
 #[anyrt::test]
+async fn the_process_exits_without_waiting_for_tasks_or_blocking_closures() {
+    // A child process runs `block_on` with a 30 s task and a 30 s blocking closure still
+    // running when its future returns, then returns from its test: the process exits at once.
+    let backend = Backend::current();
+    let start = Instant::now();
+    let output = anyrt::task::spawn_blocking(move || {
+        common::run_child("exit_with_work_left_child", backend.name())
+    })
+    .await
+    .unwrap();
+    let took = start.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(stdout.contains("child: returning"), "{stdout}");
+    assert!(
+        took < Duration::from_secs(10),
+        "{backend}: the process took {took:?} to exit"
+    );
+}
+
+#[test]
+fn exit_with_work_left_child() {
+    let Some(name) = common::child_arg() else {
+        // Run by the test above, in a process of its own.
+        return;
+    };
+    let backend = *Backend::compiled()
+        .iter()
+        .find(|b| b.name() == name)
+        .unwrap();
+    backend.block_on(async {
+        let started = anyrt::task::spawn_blocking(|| ()).await;
+        assert!(started.is_ok());
+        drop(anyrt::spawn(anyrt::time::sleep(Duration::from_secs(30))));
+        drop(anyrt::task::spawn_blocking(|| {
+            std::thread::sleep(Duration::from_secs(30))
+        }));
+    });
+    println!("child: returning");
+}
+
+#[anyrt::test]
 async fn block_on_inside_async_code_panics_with_one_message() {
     let message = panic_message_of(|| anyrt::block_on(async {}));
     assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
@@ -136,46 +178,76 @@ async fn test_attribute_supports_result() -> Result<(), std::io::Error> {
     Ok(())
 }
 
+/// A listener, a connected stream and a started sleep, each registered with `other`.
+struct Made {
+    listener: TcpListener,
+    stream: anyrt::net::TcpStream,
+    sleep: std::pin::Pin<Box<anyrt::time::Sleep>>,
+    sleep_deadline: Instant,
+}
+
+/// Makes the objects of [`Made`] on `other`, on a thread of its own (so `block_on` is called
+/// outside async code), connecting the stream to `peer`.
+fn make_on(other: Backend, peer: std::net::SocketAddr) -> std::io::Result<Made> {
+    std::thread::spawn(move || {
+        other.block_on(async move {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let stream = anyrt::net::TcpStream::connect(peer).await?;
+            let mut sleep = Box::pin(anyrt::time::sleep(Duration::from_millis(30)));
+            // Polled once: the backend's timer now exists, registered with `other`.
+            assert_eq!(futures_lite::future::poll_once(sleep.as_mut()).await, None);
+            assert_eq!((listener.backend(), stream.backend()), (other, other));
+            let sleep_deadline = sleep.deadline().unwrap();
+            Ok(Made {
+                listener,
+                stream,
+                sleep,
+                sleep_deadline,
+            })
+        })
+    })
+    .join()
+    .unwrap()
+}
+
 #[anyrt::test]
 async fn objects_made_on_one_backend_work_from_another() -> std::io::Result<()> {
     use futures_lite::{AsyncReadExt, AsyncWriteExt};
     let here = Backend::current();
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
     for &other in Backend::compiled() {
-        // A thread of its own, so that block_on is called outside async code.
-        let client = std::thread::spawn(move || {
-            other.block_on(async move {
-                let mut stream = anyrt::net::TcpStream::connect(addr).await?;
-                stream.write_all(other.name().as_bytes()).await?;
-                stream.shutdown().await?;
-                std::io::Result::Ok(stream.backend())
-            })
-        });
-        let (mut stream, _) = within("accept", listener.accept()).await?;
-        assert_eq!(stream.backend(), here);
-        let mut name = String::new();
-        within("read", stream.read_to_string(&mut name)).await?;
-        assert_eq!(name, other.name());
-        assert_eq!(client.join().unwrap()?, other);
-    }
-    Ok(())
-}
+        let made = make_on(other, listener.local_addr()?)?;
+        let (mut accepted, _) = within("accept here", listener.accept()).await?;
 
-#[anyrt::test]
-async fn sleep_created_on_one_backend_completes_on_another() {
-    let here = Backend::current();
-    for &other in Backend::compiled() {
-        let sleep = anyrt::time::sleep(Duration::from_millis(5));
-        let start = Instant::now();
-        std::thread::spawn(move || other.block_on(sleep))
-            .join()
-            .unwrap();
+        // The stream made there, written and read here.
+        let mut stream = made.stream;
+        within("write there->here", stream.write_all(b"ping")).await?;
+        let mut buf = [0; 4];
+        within("read here", accepted.read_exact(&mut buf)).await?;
+        assert_eq!(&buf, b"ping");
+        within("write here->there", accepted.write_all(b"pong")).await?;
+        within("read there", stream.read_exact(&mut buf)).await?;
+        assert_eq!(&buf, b"pong", "{other} -> {here}");
+
+        // The listener made there, accepting here.
+        let addr = made.listener.local_addr()?;
+        let client = anyrt::spawn(async move { anyrt::net::TcpStream::connect(addr).await });
+        let (mut from_client, _) = within("accept there", made.listener.accept()).await?;
+        let mut client = within("connect", client).await.unwrap()?;
+        within("write", client.write_all(b"hi")).await?;
+        client.shutdown().await?;
+        let mut text = String::new();
+        within("read", from_client.read_to_string(&mut text)).await?;
+        assert_eq!(text, "hi", "{other} -> {here}");
+
+        // The sleep started there, completed here.
+        within("started sleep", made.sleep).await;
         assert!(
-            start.elapsed() >= Duration::from_millis(5),
-            "{here} -> {other}"
+            Instant::now() >= made.sleep_deadline,
+            "{other} -> {here}: woke before its deadline"
         );
     }
+    Ok(())
 }
 
 /// Runs a future in a runtime the application built itself, with tokio's own API.
@@ -203,6 +275,132 @@ mod user_tokio_runtime {
             let message = common::async_panic_message_of(async { anyrt::block_on(async {}) }).await;
             assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
         });
+    }
+
+    /// `tokio::task::spawn_blocking(|| lib::sync_call())` is how tokio code calls synchronous
+    /// code; `lib` may block on anyrt there, as tokio's own `Handle::block_on` may.
+    #[test]
+    fn block_on_works_in_tokios_own_blocking_closures_and_under_an_enter_guard() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let sync_call = || {
+            let mutex = anyrt::sync::Mutex::new(1);
+            *mutex.blocking_lock() += 1;
+            let value = mutex.into_inner();
+            anyrt::block_on(async move {
+                anyrt::time::sleep(Duration::from_millis(1)).await;
+                (
+                    Backend::current(),
+                    anyrt::spawn(async move { value * 21 }).await.unwrap(),
+                )
+            })
+        };
+        let in_blocking_closure = runtime.block_on(runtime.spawn_blocking(sync_call)).unwrap();
+        assert_eq!(in_blocking_closure, (Backend::Tokio, 42));
+
+        let handle = runtime.handle().clone();
+        let under_enter_guard = std::thread::spawn(move || {
+            let _entered = handle.enter();
+            sync_call()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(under_enter_guard, (Backend::Tokio, 42));
+
+        // In the runtime's tasks, and in the future of its `block_on`, it still panics.
+        let error = runtime
+            .block_on(runtime.spawn(async { anyrt::block_on(async {}) }))
+            .unwrap_err();
+        let message = common::panic_text(&*error.into_panic());
+        assert!(message.starts_with(NESTED_BLOCK_ON), "{message}");
+        let message = runtime.block_on(async {
+            let mutex = anyrt::sync::Mutex::new(0);
+            panic_message_of(|| drop(mutex.blocking_lock()))
+        });
+        assert!(
+            message.starts_with("anyrt: `Mutex::blocking_lock` was called from async code"),
+            "{message}"
+        );
+
+        // Telling async code from the rest reads tokio's cooperative budget; it gives back what
+        // it drew: a task has as many steps left after asking as before.
+        let steps_left = |ask: bool| {
+            runtime
+                .block_on(runtime.spawn(async move {
+                    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+                    let mut step = || match tokio::task::coop::poll_proceed(&mut cx) {
+                        std::task::Poll::Ready(step) => {
+                            step.made_progress();
+                            true
+                        }
+                        std::task::Poll::Pending => false,
+                    };
+                    for _ in 0..10 {
+                        assert!(step());
+                    }
+                    if ask {
+                        let _ = std::panic::catch_unwind(|| anyrt::block_on(async {}));
+                    }
+                    (0..100_000).take_while(|_| step()).count()
+                }))
+                .unwrap()
+        };
+        let untouched = steps_left(false);
+        assert!(untouched < 100_000, "a tokio task's budget never ran out");
+        assert_eq!(steps_left(true), untouched);
+    }
+
+    /// What becomes of anyrt's tasks, sockets and timers when the application drops the tokio
+    /// runtime they were made in (SEMANTICS.md row 15c).
+    #[test]
+    fn dropping_a_users_runtime_cancels_its_tasks_and_moves_its_timers() {
+        use futures_lite::AsyncReadExt;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let peer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let peer_addr = peer.local_addr().unwrap();
+        let (guard, dropped) = common::DropFlag::new();
+        let (task, listener, mut stream, sleep) = runtime.block_on(async move {
+            let task = anyrt::spawn(async move {
+                let _guard = guard;
+                anyrt::time::sleep(Duration::from_secs(3600)).await
+            });
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let stream = anyrt::net::TcpStream::connect(peer_addr).await.unwrap();
+            let mut sleep = Box::pin(anyrt::time::sleep(Duration::from_millis(50)));
+            assert_eq!(futures_lite::future::poll_once(sleep.as_mut()).await, None);
+            (task, listener, stream, sleep)
+        });
+        let deadline = sleep.deadline().unwrap();
+        drop(runtime);
+        for &backend in Backend::compiled() {
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    backend.block_on(async {
+                        // Tasks: dropped with the runtime; the handle reports a cancellation.
+                        assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+                        // Sockets: every later operation fails.
+                        let mut buf = [0; 1];
+                        let read = within("read", stream.read(&mut buf)).await;
+                        assert!(read.is_err(), "{backend}: read {read:?}");
+                        assert!(within("accept", listener.accept()).await.is_err());
+                    })
+                });
+            });
+        }
+        let joined = Backend::compiled()[0].block_on(async { within("join", task).await });
+        assert!(joined.unwrap_err().is_cancelled());
+        // Timers: a sleep made there completes on time, on anyrt's shared runtime.
+        std::thread::spawn(move || futures_lite::future::block_on(sleep))
+            .join()
+            .unwrap();
+        assert!(Instant::now() >= deadline);
     }
 
     #[test]

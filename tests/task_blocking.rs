@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use anyrt::task::spawn_blocking;
 use anyrt::Backend;
-use common::{panic_text, within};
+use common::{panic_text, within, DropFlag, Occupied};
 
 #[anyrt::test]
 async fn result_arrives() {
@@ -54,6 +54,28 @@ async fn abort_does_not_interrupt_a_running_closure() {
     handle.abort();
     release_tx.send(()).unwrap();
     assert_eq!(within("join", handle).await.unwrap(), "completed");
+}
+
+#[anyrt::test]
+async fn a_closure_aborted_before_it_starts_never_runs() {
+    // With every thread of the blocking pool held, the closure waits in the pool's queue: the
+    // abort comes before it starts for certain.
+    let pool = Occupied::blocking_pool();
+    let ran = Arc::new(AtomicBool::new(false));
+    let flag = ran.clone();
+    let (guard, dropped) = DropFlag::new();
+    let handle = spawn_blocking(move || {
+        flag.store(true, Ordering::SeqCst);
+        drop(guard);
+    });
+    handle.abort();
+    pool.release().await;
+    assert!(within("join", handle).await.unwrap_err().is_cancelled());
+    assert!(!ran.load(Ordering::SeqCst), "an aborted closure ran");
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the closure was not dropped"
+    );
 }
 
 #[anyrt::test]

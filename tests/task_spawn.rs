@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyrt::task::{self, JoinError};
 use anyrt::time::sleep;
 use anyrt::Backend;
-use common::{async_panic_message_of, eventually, panic_text, within, DropFlag};
+use common::{async_panic_message_of, eventually, panic_text, within, DropFlag, Occupied};
 
 #[anyrt::test]
 async fn spawn_returns_the_output() {
@@ -91,28 +91,52 @@ async fn abort_cancels_and_drops_the_task() {
 
 #[anyrt::test]
 async fn abort_before_first_poll_never_runs_the_task() {
+    // With every worker thread held, the task waits in the queue: the abort comes before its
+    // first poll for certain.
+    let workers = Occupied::workers();
+    assert!(workers.threads >= 1);
     let ran = Arc::new(AtomicBool::new(false));
     let flag = ran.clone();
     let (guard, dropped) = DropFlag::new();
-    // Many at once, so some are aborted before a worker gets to them.
-    let handles: Vec<_> = (0..100)
-        .map(|_| {
-            let flag = flag.clone();
-            anyrt::spawn(async move {
-                sleep(Duration::from_secs(3600)).await;
-                flag.store(true, Ordering::SeqCst);
-            })
-        })
-        .collect();
-    drop(guard);
-    for handle in &handles {
-        handle.abort();
-    }
-    for handle in handles {
-        assert!(within("join", handle).await.unwrap_err().is_cancelled());
-    }
-    assert!(!ran.load(Ordering::SeqCst));
-    assert!(dropped.load(Ordering::SeqCst));
+    let handle = anyrt::spawn(async move {
+        flag.store(true, Ordering::SeqCst);
+        drop(guard);
+    });
+    handle.abort();
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "ran before the workers were released"
+    );
+    workers.release().await;
+    assert!(within("join", handle).await.unwrap_err().is_cancelled());
+    assert!(!ran.load(Ordering::SeqCst), "an aborted task was polled");
+    assert!(
+        dropped.load(Ordering::SeqCst),
+        "the unpolled future was not dropped"
+    );
+}
+
+#[anyrt::test]
+async fn an_abort_that_lands_in_the_final_poll_cancels_and_drops_the_output() {
+    // The task is inside its last poll (blocked on a channel) when `abort` is called; it then
+    // returns its output in that same poll. The abort found it unfinished, so it is cancelled
+    // and its output dropped, on every backend.
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (finish_tx, finish_rx) = std::sync::mpsc::channel::<()>();
+    let (output, dropped) = DropFlag::new();
+    let handle = anyrt::spawn(async move {
+        started_tx.send(()).unwrap();
+        finish_rx.recv().unwrap();
+        output
+    });
+    task::spawn_blocking(move || started_rx.recv().unwrap())
+        .await
+        .unwrap();
+    handle.abort();
+    finish_tx.send(()).unwrap();
+    let error = within("join", handle).await.unwrap_err();
+    assert!(error.is_cancelled(), "{error:?}");
+    assert!(dropped.load(Ordering::SeqCst), "the output was kept");
 }
 
 #[anyrt::test]
@@ -206,6 +230,52 @@ async fn yield_now_lets_other_tasks_run() {
     })
     .await;
     handle.await.unwrap();
+}
+
+/// A task that yields in a loop while its timer comes due (its worker blocked past the deadline
+/// first) and while data arrives on its socket: how many yields until each is seen. Always
+/// finite; the counts are printed for SEMANTICS.md's row on `yield_now`.
+#[anyrt::test]
+async fn a_task_yielding_in_a_loop_still_sees_its_due_timer_and_ready_socket() {
+    use futures_lite::future::poll_once;
+    use futures_lite::AsyncReadExt;
+    let listener = anyrt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let counts = within(
+        "yield loops",
+        anyrt::spawn(async move {
+            let mut timer = Box::pin(sleep(Duration::from_millis(2)));
+            assert!(poll_once(timer.as_mut()).await.is_none());
+            std::thread::sleep(Duration::from_millis(5));
+            let mut timer_yields = 0u32;
+            while poll_once(timer.as_mut()).await.is_none() {
+                task::yield_now().await;
+                timer_yields += 1;
+            }
+
+            let mut peer = std::net::TcpStream::connect(addr).unwrap();
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 1];
+            let mut read = Box::pin(async move { stream.read(&mut buf).await });
+            assert!(poll_once(read.as_mut()).await.is_none());
+            std::io::Write::write_all(&mut peer, b"x").unwrap();
+            std::thread::sleep(Duration::from_millis(5));
+            let mut io_yields = 0u32;
+            while poll_once(read.as_mut()).await.is_none() {
+                task::yield_now().await;
+                io_yields += 1;
+            }
+            (timer_yields, io_yields)
+        }),
+    )
+    .await
+    .unwrap();
+    eprintln!(
+        "yield_now on {}: a due timer seen after {} yields, a ready socket after {}",
+        Backend::current(),
+        counts.0,
+        counts.1
+    );
 }
 
 #[anyrt::test]

@@ -2,6 +2,8 @@
 
 mod common;
 
+use std::future::{poll_fn, Future};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use anyrt::time::{sleep, sleep_until, timeout};
@@ -97,14 +99,57 @@ async fn many_concurrent_sleeps_all_complete() {
 }
 
 #[anyrt::test]
-async fn sleep_made_here_works_on_a_thread_outside_any_runtime() {
-    // Created inside the runtime, awaited by a plain executor on a thread of its own.
-    let s = sleep(Duration::from_millis(10));
+async fn reset_to_a_passed_deadline_wakes_the_waiting_task() {
+    // The task polls the sleep (arming its timer), moves the deadline into the past and returns
+    // `Pending` without polling again: only the sleep can wake it. The outer timeout polls it one
+    // last time when it gives up, so a missing wake shows as the time taken, not as a hang.
+    for initial in [Duration::from_secs(3600), Duration::MAX] {
+        let mut s = Box::pin(sleep(initial));
+        let mut reset = false;
+        let start = Instant::now();
+        let woken = timeout(
+            Duration::from_secs(3),
+            poll_fn(|cx| {
+                if reset {
+                    return s.as_mut().poll(cx);
+                }
+                assert!(s.as_mut().poll(cx).is_pending());
+                s.as_mut().reset(Instant::now() - Duration::from_millis(1));
+                reset = true;
+                Poll::Pending
+            }),
+        )
+        .await;
+        assert_eq!(woken, Ok(()), "{initial:?}");
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "reset from {initial:?}: woken only after {:?}",
+            start.elapsed()
+        );
+    }
+}
+
+#[anyrt::test]
+async fn reset_of_a_never_ending_sleep_to_a_near_deadline_fires() {
+    let mut s = Box::pin(sleep(Duration::MAX));
+    assert_eq!(poll_once(s.as_mut()).await, None);
+    let soon = Instant::now() + Duration::from_millis(10);
+    s.as_mut().reset(soon);
+    within("reset sleep", s.as_mut()).await;
+    assert!(Instant::now() >= soon);
+}
+
+#[anyrt::test]
+async fn a_started_sleep_completes_on_a_thread_outside_any_runtime() {
+    // Polled here first, so the backend's timer exists; then awaited by a plain executor on a
+    // thread of its own.
+    let mut s = Box::pin(sleep(Duration::from_millis(20)));
     let start = Instant::now();
+    assert_eq!(poll_once(s.as_mut()).await, None);
     std::thread::spawn(move || futures_lite::future::block_on(s))
         .join()
         .unwrap();
-    assert!(start.elapsed() >= Duration::from_millis(10));
+    assert!(start.elapsed() >= Duration::from_millis(20));
 }
 
 #[anyrt::test]
@@ -125,4 +170,88 @@ async fn sleep_is_send_and_sync() {
     let s = sleep(Duration::from_millis(1));
     assert_send_sync(&s);
     s.await;
+}
+
+/// tokio's paused test clock (`test-util`): anyrt's timers on tokio read tokio's clock, so they
+/// follow it like tokio's own (SEMANTICS.md row 7e).
+#[cfg(feature = "rt-tokio")]
+mod tokio_paused_clock {
+    use super::*;
+    use futures_lite::future::or;
+
+    const YEAR: Duration = Duration::from_secs(365 * 86_400);
+
+    /// Runs `body` on a paused current-thread runtime of its own thread, failing after ten
+    /// seconds of real time (a sleep that does not follow the paused clock takes real time).
+    fn on_paused_clock<F: std::future::Future<Output = ()>>(
+        body: impl FnOnce() -> F + Send + 'static,
+    ) {
+        let (done, finished) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .start_paused(true)
+                .build()
+                .unwrap()
+                .block_on(body());
+            let _ = done.send(());
+        });
+        match finished.recv_timeout(common::HANG) {
+            Ok(()) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                panic!("still running after {:?} of real time", common::HANG)
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("the body panicked"),
+        }
+    }
+
+    #[test]
+    fn sleeps_run_on_the_paused_clock() {
+        on_paused_clock(|| async {
+            let start = tokio::time::Instant::now();
+            sleep(Duration::from_secs(3600)).await;
+            let slept = start.elapsed();
+            assert!(slept >= Duration::from_secs(3600), "{slept:?}");
+            assert!(slept < Duration::from_secs(3601), "{slept:?}");
+            let result = timeout(Duration::from_secs(60), sleep(Duration::from_secs(61))).await;
+            assert!(result.is_err());
+            assert!(start.elapsed() >= Duration::from_secs(3660));
+        });
+    }
+
+    #[test]
+    fn a_deadline_years_away_is_reached_in_steps_never_early() {
+        on_paused_clock(|| async {
+            // Backend timers are armed at most a year ahead; the sleep ends only at its deadline.
+            let start = tokio::time::Instant::now();
+            let deadline = start.into_std() + 3 * YEAR;
+            sleep_until(deadline).await;
+            let slept = start.elapsed();
+            assert!(slept >= 3 * YEAR, "a 3-year sleep ended after {slept:?}");
+            assert!(slept < 3 * YEAR + Duration::from_secs(1), "{slept:?}");
+
+            // Thirty years, and `Duration::MAX`, outlast ten years of tokio's own timer.
+            let start = tokio::time::Instant::now();
+            let far = start.into_std() + 30 * YEAR;
+            let first = or(
+                async {
+                    sleep_until(far).await;
+                    "the 30-year sleep"
+                },
+                or(
+                    async {
+                        sleep(Duration::MAX).await;
+                        "sleep(Duration::MAX)"
+                    },
+                    async {
+                        tokio::time::sleep(10 * YEAR).await;
+                        "tokio's 10-year sleep"
+                    },
+                ),
+            )
+            .await;
+            assert_eq!(first, "tokio's 10-year sleep");
+            assert!(start.elapsed() >= 10 * YEAR);
+        });
+    }
 }

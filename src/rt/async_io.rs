@@ -13,7 +13,9 @@
 
 use std::future::Future;
 use std::io;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{ready, Context, Poll};
 use std::time::Instant;
 
@@ -24,11 +26,34 @@ use super::{Direction, Reactor, Source};
 /// The async-io reactor.
 pub(crate) struct AsyncIo;
 
+/// Starts async-io's reactor thread, if it has not started yet.
+///
+/// async-io starts it on first use, with its own panic if the thread cannot start, and the first
+/// use may be the end of a `block_on` that is already unwinding (a panic in a destructor then
+/// aborts the process). Starting it here first turns a failure into anyrt's panic, and the next
+/// call tries again.
+pub(crate) fn start_reactor() {
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    if STARTED.load(Ordering::Acquire) {
+        return;
+    }
+    // A `block_on` starts the thread as it returns.
+    match catch_unwind(AssertUnwindSafe(|| async_io::block_on(async {}))) {
+        Ok(()) => STARTED.store(true, Ordering::Release),
+        Err(_) => panic!("anyrt: could not start async-io's reactor thread"),
+    }
+}
+
 impl Reactor for AsyncIo {
     type Timer = Timer;
     type Io<S: Source> = Async<S>;
 
+    fn now() -> Instant {
+        Instant::now()
+    }
+
     fn timer(deadline: Instant) -> Timer {
+        start_reactor();
         Timer::at(deadline)
     }
 
@@ -41,6 +66,7 @@ impl Reactor for AsyncIo {
     }
 
     fn register<S: Source>(source: S) -> io::Result<Async<S>> {
+        start_reactor();
         Async::new_nonblocking(source)
     }
 

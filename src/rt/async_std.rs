@@ -7,7 +7,9 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::panic::catch_unwind;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use super::supervised::{supervise, supervise_blocking, TaskState};
@@ -17,6 +19,41 @@ use crate::task::JoinError;
 
 /// The async-std backend.
 pub(crate) struct AsyncStd;
+
+/// Starts async-std's executor threads (and async-io's reactor thread) before their first use.
+///
+/// async-std starts its executor's threads on first use; when one cannot start it panics with
+/// its own message once, marks itself started anyway, and every task spawned after that waits
+/// forever for a thread. Here the first attempt is caught, and later calls start the threads
+/// through async-global-executor, which reports a failure as an error and can be retried.
+fn start() {
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    static FIRST_ATTEMPT: Mutex<bool> = Mutex::new(true);
+    if STARTED.load(Ordering::Acquire) {
+        return;
+    }
+    super::async_io::start_reactor();
+    let mut first = FIRST_ATTEMPT.lock().unwrap_or_else(PoisonError::into_inner);
+    if STARTED.load(Ordering::Acquire) {
+        return;
+    }
+    let started = if std::mem::replace(&mut *first, false) {
+        catch_unwind(|| drop(async_std::task::spawn(async {})))
+            .map_err(|_| "async-std could not start its executor threads".to_string())
+    } else {
+        let threads = std::env::var("ASYNC_STD_THREAD_COUNT")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        async_io::block_on(async_global_executor::spawn_more_threads(threads))
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    match started {
+        Ok(()) => STARTED.store(true, Ordering::Release),
+        Err(e) => panic!("anyrt: could not start async-std's executor threads: {e}"),
+    }
+}
 
 /// The handle of an async-std task run by this backend; async-std's own handle detaches on
 /// drop already.
@@ -42,6 +79,7 @@ impl Runtime for AsyncStd {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        start();
         let (future, state) = supervise(future);
         let task = async_std::task::spawn(future);
         JoinHandle { task, state }
@@ -52,6 +90,7 @@ impl Runtime for AsyncStd {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        start();
         let (f, state) = supervise_blocking(f);
         let task = async_std::task::spawn_blocking(f);
         JoinHandle { task, state }
@@ -77,6 +116,7 @@ impl Runtime for AsyncStd {
     }
 
     fn block_on<F: Future>(future: F) -> F::Output {
+        start();
         async_std::task::block_on(future)
     }
 

@@ -73,6 +73,12 @@ pub(crate) trait Runtime {
 
     /// How strongly this backend claims the current thread.
     fn presence() -> Presence;
+    /// Whether this thread is polling the backend's async code (a task, or the future of a
+    /// runtime's `block_on`), where blocking the thread would stall the backend. Threads that
+    /// merely have the backend's context (a blocking closure, an `enter` guard) are not.
+    fn polls_async_code() -> bool {
+        Self::presence() == Presence::Running
+    }
 
     /// Spawns `future`; a panic in it reaches the handle as a [`JoinError`].
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
@@ -124,7 +130,10 @@ pub(crate) trait Reactor {
     /// A source registered with the reactor.
     type Io<S: Source>: Send + Sync;
 
-    /// A timer firing at `deadline` or later, never earlier.
+    /// The backend's clock: what its timers compare their deadlines with. The real clock, except
+    /// under tokio's paused test clock.
+    fn now() -> Instant;
+    /// A timer firing at `deadline` or later by [`Reactor::now`], never earlier.
     fn timer(deadline: Instant) -> Self::Timer;
     /// Polls a timer.
     fn poll_timer(timer: Pin<&mut Self::Timer>, cx: &mut Context<'_>) -> Poll<()>;
@@ -334,14 +343,14 @@ macro_rules! define_backends {
             entered.unwrap_or(DEFAULT)
         }
 
-        /// Whether any backend is running async code on this thread.
-        fn any_runtime_present() -> bool {
+        /// Whether any backend is polling async code on this thread.
+        fn any_backend_polls_async_code() -> bool {
             false $(|| {
                 #[cfg(feature = $feature)]
-                let present = <$module::$Variant as Runtime>::presence() != Presence::Absent;
+                let polls = <$module::$Variant as Runtime>::polls_async_code();
                 #[cfg(not(feature = $feature))]
-                let present = false;
-                present
+                let polls = false;
+                polls
             })*
         }
 
@@ -537,13 +546,13 @@ pub(crate) fn current() -> Kind {
 }
 
 /// Whether this thread is running async code (a task, or the future of a `block_on`), where
-/// blocking the thread would stall a runtime. Closures of anyrt's `spawn_blocking` are not async
-/// code, even though tokio's blocking threads have a runtime context entered.
+/// blocking the thread would stall a runtime. Blocking closures (anyrt's or a backend's own) and
+/// plain threads with a runtime entered are not async code.
 pub(crate) fn in_async_context() -> bool {
     match SCOPE.with(Cell::get) {
         Scope::BlockOn(_) => true,
         Scope::Blocking(_) => false,
-        Scope::None => any_runtime_present(),
+        Scope::None => any_backend_polls_async_code(),
     }
 }
 
@@ -607,6 +616,12 @@ impl<T> JoinHandle<T> {
     }
 }
 
+/// The clock of the current backend.
+#[inline]
+pub(crate) fn now() -> Instant {
+    on!(current(), |Rt| ReactorOf::<Rt>::now())
+}
+
 impl Timer {
     /// A timer on the current backend; `deadline` must be in the future.
     pub(crate) fn new(deadline: Instant) -> Timer {
@@ -623,6 +638,11 @@ impl Timer {
         each!(self.project(), TimerProj, |Rt, timer| {
             ReactorOf::<Rt>::reset_timer(timer, deadline)
         })
+    }
+
+    /// The clock of the backend this timer belongs to.
+    pub(crate) fn now(&self) -> Instant {
+        each!(self, Timer, |Rt, _timer| ReactorOf::<Rt>::now())
     }
 }
 

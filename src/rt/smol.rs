@@ -10,7 +10,8 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::num::NonZeroUsize;
-use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
@@ -35,25 +36,41 @@ fn worker_count() -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }
 
-/// The executor every smol task of anyrt's runs on, started on first use and never stopped.
+/// The executor every smol task of anyrt's runs on, its workers started on first use and never
+/// stopped.
 fn executor() -> &'static smol::Executor<'static> {
     // A plain static: the executor allocates its state on first use, and the hot path is one
-    // `Once` check.
+    // atomic load.
     static EXECUTOR: smol::Executor<'static> = smol::Executor::new();
-    static WORKERS: Once = Once::new();
-    let executor = &EXECUTOR;
-    WORKERS.call_once(|| {
-        for i in 0..worker_count() {
-            std::thread::Builder::new()
-                .name(format!("anyrt-smol-{i}"))
-                .spawn(move || {
-                    WORKER.set(true);
-                    smol::block_on(executor.run(std::future::pending::<()>()))
-                })
-                .unwrap_or_else(|e| panic!("anyrt: could not start a smol worker thread: {e}"));
-        }
-    });
-    executor
+    static STARTED: AtomicBool = AtomicBool::new(false);
+    if !STARTED.load(Ordering::Acquire) {
+        super::async_io::start_reactor();
+        start_workers(&EXECUTOR);
+        STARTED.store(true, Ordering::Release);
+    }
+    &EXECUTOR
+}
+
+/// Starts the worker threads not started yet. A thread that cannot start is a panic with
+/// anyrt's message, and the next call tries again (a `Once` would be poisoned for good).
+#[cold]
+fn start_workers(executor: &'static smol::Executor<'static>) {
+    static STARTED: Mutex<usize> = Mutex::new(0);
+    let mut started = STARTED.lock().unwrap_or_else(PoisonError::into_inner);
+    let wanted = worker_count();
+    while *started < wanted {
+        let i = *started;
+        std::thread::Builder::new()
+            .name(format!("anyrt-smol-{i}"))
+            .spawn(move || {
+                WORKER.set(true);
+                smol::block_on(executor.run(std::future::pending::<()>()))
+            })
+            .unwrap_or_else(|e| {
+                panic!("anyrt: could not start smol worker thread {i} of {wanted}: {e}")
+            });
+        *started += 1;
+    }
 }
 
 impl Runtime for Smol {
@@ -81,6 +98,7 @@ impl Runtime for Smol {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        super::async_io::start_reactor();
         let (f, state) = supervise_blocking(f);
         TaskHandle::Supervised(SupervisedTask::new(smol::unblock(f), state))
     }
@@ -105,6 +123,7 @@ impl Runtime for Smol {
     }
 
     fn block_on<F: Future>(future: F) -> F::Output {
+        super::async_io::start_reactor();
         smol::block_on(future)
     }
 

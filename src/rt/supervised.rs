@@ -18,7 +18,7 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 
@@ -30,33 +30,54 @@ use pin_project_lite::pin_project;
 use crate::task::JoinError;
 
 /// What a supervised task and its handle share.
+///
+/// `abort` and the task's completion race for one state word, so exactly one of them wins: an
+/// abort that finds the task unfinished cancels it, even if the task completes in the poll the
+/// abort lands in (its output is then dropped), as async-task decides for smol's tasks.
 #[derive(Debug, Default)]
 pub(crate) struct TaskState {
-    /// Set by `abort`: the task drops its future at its next poll.
-    aborted: AtomicBool,
-    /// Set when the task has produced its result.
-    finished: AtomicBool,
+    /// [`ABORTED`] and [`FINISHED`] bits.
+    state: AtomicU8,
     /// The task's waker, so `abort` can get it polled.
     waker: AtomicWaker,
 }
 
+/// Set by an `abort` that came before the task finished: the task drops its future at its next
+/// poll and reports a cancellation.
+const ABORTED: u8 = 1;
+/// Set once the task has produced its result, or been dropped after an abort.
+const FINISHED: u8 = 2;
+
 impl TaskState {
-    /// Asks the task to stop at its next poll, and gets it polled.
+    /// Asks the task to stop at its next poll, and gets it polled; nothing if it has finished.
     pub(crate) fn abort(&self) {
-        self.aborted.store(true, Ordering::Release);
-        self.waker.wake();
+        if self
+            .state
+            .compare_exchange(0, ABORTED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            self.waker.wake();
+        }
     }
 
     pub(crate) fn is_finished(&self) -> bool {
-        self.finished.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) & FINISHED != 0
     }
 
     fn is_aborted(&self) -> bool {
-        self.aborted.load(Ordering::Acquire)
+        self.state.load(Ordering::Acquire) & ABORTED != 0
     }
 
+    /// Records that the task produced its result; false if an abort came first.
+    fn try_finish(&self) -> bool {
+        self.state
+            .compare_exchange(0, FINISHED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Records that the task is done, whatever came first.
     fn finish(&self) {
-        self.finished.store(true, Ordering::Release);
+        self.state.fetch_or(FINISHED, Ordering::AcqRel);
     }
 }
 
@@ -148,12 +169,10 @@ impl<F: Future> Future for Supervised<F> {
                     }
                     this.inner.close(Err(JoinError::cancelled()))
                 }
-                // Aborted during this poll: a panic on the way out goes with the task, as when the
-                // abort came first.
-                Poll::Ready(Err(error)) if error.is_panic() && this.state.is_aborted() => {
-                    Err(JoinError::cancelled())
-                }
-                Poll::Ready(result) => result,
+                Poll::Ready(result) if this.state.try_finish() => return Poll::Ready(result),
+                // Aborted during this poll: the result, output or panic, goes with the task, as
+                // when the abort came first.
+                Poll::Ready(_) => Err(JoinError::cancelled()),
             }
         };
         this.state.finish();

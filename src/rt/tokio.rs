@@ -8,15 +8,15 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::io;
-use std::pin::Pin;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
+use std::panic::AssertUnwindSafe;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-use std::task::{ready, Context, Poll};
+use std::task::{ready, Context, Poll, Waker};
 use std::time::Instant;
 
-use std::os::fd::{AsFd, AsRawFd, RawFd};
-use std::pin::pin;
-use std::task::Waker;
+use ::tokio::task::coop::poll_proceed;
 
 use ::tokio::io::unix::AsyncFd;
 use ::tokio::io::Interest;
@@ -33,14 +33,25 @@ pub(crate) struct Tokio;
 fn shared() -> &'static ::tokio::runtime::Runtime {
     static SHARED: OnceLock<::tokio::runtime::Runtime> = OnceLock::new();
     SHARED.get_or_init(|| {
-        ::tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .thread_name("anyrt-tokio")
-            // tokio calls these with the runtime entered, on workers and blocking threads alike.
-            .on_thread_start(|| ENTERED.set(true))
-            .on_thread_stop(|| ENTERED.set(false))
-            .build()
-            .unwrap_or_else(|e| panic!("anyrt: could not start the shared tokio runtime: {e}"))
+        // tokio panics with its own message when a worker thread cannot start; either way the
+        // next call tries again, as a panic leaves the `OnceLock` empty.
+        let built = std::panic::catch_unwind(|| {
+            ::tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .thread_name("anyrt-tokio")
+                // tokio calls these with the runtime entered, on workers and blocking threads.
+                .on_thread_start(|| ENTERED.set(true))
+                .on_thread_stop(|| ENTERED.set(false))
+                .build()
+        });
+        match built {
+            Ok(Ok(runtime)) => runtime,
+            Ok(Err(e)) => panic!("anyrt: could not start the shared tokio runtime: {e}"),
+            Err(payload) => panic!(
+                "anyrt: could not start the shared tokio runtime: {}",
+                crate::task::panic_message(&*payload).unwrap_or("a worker thread did not start")
+            ),
+        }
     })
 }
 
@@ -65,6 +76,32 @@ fn enter_if_needed() -> Option<EnterGuard<'static>> {
         Ok(_) => None,
         Err(_) => Some(shared().enter()),
     }
+}
+
+/// Whether tokio is polling async code on this thread: a task on a worker, or the future of a
+/// runtime's `block_on`. tokio gives exactly those polls a cooperative budget; its blocking
+/// closures and plain threads with a runtime entered (`Handle::enter`) run unconstrained, and
+/// tokio's own `Handle::block_on` is allowed there. tokio has no query for it, so the budget is
+/// drawn on step by step with `poll_proceed`: a constrained budget (128 steps in tokio 1.x)
+/// runs out within the probe, an unconstrained one never does. Every step is given back: the
+/// first step's guard restores the budget it found when dropped, the later ones restore nothing.
+/// Only `block_on` and `blocking_lock` ask, and only on threads with a tokio context.
+fn budget_is_constrained() -> bool {
+    /// Far above tokio's budget, so a larger one in a later release still runs out.
+    const PROBE_STEPS: usize = 4096;
+    let mut cx = Context::from_waker(Waker::noop());
+    let Poll::Ready(first) = poll_proceed(&mut cx) else {
+        return true;
+    };
+    let constrained = (0..PROBE_STEPS).any(|_| match poll_proceed(&mut cx) {
+        Poll::Ready(step) => {
+            step.made_progress();
+            false
+        }
+        Poll::Pending => true,
+    });
+    drop(first);
+    constrained
 }
 
 /// A tokio task's handle, and whether `abort` reached the task before it finished.
@@ -96,13 +133,15 @@ impl Runtime for Tokio {
     type Reactor = Tokio;
 
     fn presence() -> Presence {
-        // tokio exposes no way to tell a worker from a thread that merely entered a runtime, so
-        // an entered context counts as async code.
         if surely_entered() || Handle::try_current().is_ok() {
             Presence::Entered
         } else {
             Presence::Absent
         }
+    }
+
+    fn polls_async_code() -> bool {
+        Self::presence() == Presence::Entered && budget_is_constrained()
     }
 
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
@@ -126,30 +165,39 @@ impl Runtime for Tokio {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let task = if surely_entered() {
-            ::tokio::task::spawn_blocking(f)
-        } else {
-            match Handle::try_current() {
-                Ok(handle) => handle.spawn_blocking(f),
-                Err(_) => shared().spawn_blocking(f),
+        // tokio panics with its own message when it has no blocking thread and cannot start one.
+        let spawned = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            if surely_entered() {
+                ::tokio::task::spawn_blocking(f)
+            } else {
+                match Handle::try_current() {
+                    Ok(handle) => handle.spawn_blocking(f),
+                    Err(_) => shared().spawn_blocking(f),
+                }
             }
-        };
-        TaskHandle::new(task, true)
+        }));
+        match spawned {
+            Ok(task) => TaskHandle::new(task, true),
+            Err(payload) => match crate::task::panic_message(&*payload) {
+                Some(message) if !message.starts_with("anyrt: ") => {
+                    panic!("anyrt: could not start a blocking thread: {message}")
+                }
+                _ => std::panic::resume_unwind(payload),
+            },
+        }
     }
 
     fn poll_join<T>(
         handle: &mut Self::JoinHandle<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, JoinError>> {
-        Pin::new(&mut handle.task).poll(cx).map_err(|error| {
-            if handle.aborted.load(Ordering::Acquire) {
-                // Aborted before it finished: a panic on its way out (in a destructor, or in
-                // the poll the abort raced with) goes with it, as on the other backends.
-                JoinError::cancelled()
-            } else {
-                join_error(error)
-            }
-        })
+        let result = ready!(Pin::new(&mut handle.task).poll(cx));
+        if handle.aborted.load(Ordering::Acquire) {
+            // Aborted before it finished: whatever the poll the abort raced with produced, an
+            // output or a panic on its way out, goes with the task, as on the other backends.
+            return Poll::Ready(Err(JoinError::cancelled()));
+        }
+        Poll::Ready(result.map_err(join_error))
     }
 
     fn abort<T>(handle: &Self::JoinHandle<T>) {
@@ -264,13 +312,29 @@ impl Reactor for Tokio {
     type Timer = ::tokio::time::Sleep;
     type Io<S: Source> = TokioIo<S>;
 
+    fn now() -> Instant {
+        // The real clock, unless tokio's `test-util` paused it for the runtime entered here.
+        ::tokio::time::Instant::now().into_std()
+    }
+
     fn timer(deadline: Instant) -> Self::Timer {
         let _guard = enter_if_needed();
         ::tokio::time::sleep_until(deadline.into())
     }
 
-    fn poll_timer(timer: Pin<&mut Self::Timer>, cx: &mut Context<'_>) -> Poll<()> {
-        timer.poll(cx)
+    fn poll_timer(mut timer: Pin<&mut Self::Timer>, cx: &mut Context<'_>) -> Poll<()> {
+        // A timer whose runtime has shut down (a user's runtime, dropped) panics when polled; its
+        // deadline is all it holds, so it moves to the shared runtime, which never shuts down.
+        // (tokio's panic message still reaches the panic hook, once per such timer.)
+        match std::panic::catch_unwind(AssertUnwindSafe(|| timer.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(_) => {
+                let deadline = timer.deadline();
+                let _shared = shared().enter();
+                timer.set(::tokio::time::sleep_until(deadline));
+                timer.poll(cx)
+            }
+        }
     }
 
     fn reset_timer(timer: Pin<&mut Self::Timer>, deadline: Instant) {

@@ -7,7 +7,8 @@
 //! - dropping a [`JoinHandle`] detaches the task, which runs to completion;
 //! - [`JoinHandle::abort`] is synchronous and idempotent; the task's future is dropped at its next
 //!   scheduling point and awaiting the handle yields a cancelled [`JoinError`], unless the task
-//!   had already finished, in which case its output is still returned;
+//!   had already finished when `abort` was called, in which case its output is still returned
+//!   (a task that finishes in the very poll the abort lands in is cancelled, its output dropped);
 //! - a blocking closure is never interrupted: aborting it before it starts means it never runs,
 //!   aborting it later has no effect.
 
@@ -32,6 +33,12 @@ pub use local::{block_on_local, spawn_local, LocalSet};
 /// Outside any runtime, the task goes to a shared runtime of the default backend (started on
 /// first use), so `spawn` works from any thread.
 ///
+/// # Panics
+///
+/// If the backend's worker threads are not running yet and the operating system refuses to
+/// start them (the message starts with `anyrt:`); a later call tries again. See the crate's
+/// [Panics](crate#panics) section.
+///
 /// # Examples
 ///
 /// ```
@@ -50,6 +57,21 @@ pub use local::{block_on_local, spawn_local, LocalSet};
 /// assert_eq!(error.into_panic().downcast_ref::<&str>(), Some(&"boom"));
 /// # });
 /// ```
+///
+/// The task may run on any worker thread, so its future must be `Send`: one that holds an `Rc`
+/// across an `.await` does not compile (use [`spawn_local`] for those):
+///
+/// ```compile_fail,E0277
+/// use std::rc::Rc;
+///
+/// # anyrt::block_on(async {
+/// let shared = Rc::new(5);
+/// let handle = anyrt::spawn(async move {
+///     anyrt::task::yield_now().await;
+///     *shared + 1
+/// });
+/// # });
+/// ```
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
@@ -62,7 +84,13 @@ where
 /// its result.
 ///
 /// Use it for CPU-heavy work and blocking I/O that would otherwise stall the runtime's worker
-/// threads. The pool's size is backend-defined (512 threads on tokio, 500 on async-std).
+/// threads. The pool's size is backend-defined (512 threads on tokio, 500 on async-std and smol).
+///
+/// # Panics
+///
+/// If the backend's threads are not running yet and the operating system refuses to start
+/// them, or, on tokio, if no blocking thread is idle and none can start (the message starts
+/// with `anyrt:`); a later call tries again. See the crate's [Panics](crate#panics) section.
 ///
 /// # Examples
 ///
@@ -70,6 +98,17 @@ where
 /// # anyrt::block_on(async {
 /// let sum = anyrt::task::spawn_blocking(|| (1..=100u64).sum::<u64>()).await.unwrap();
 /// assert_eq!(sum, 5050);
+/// # });
+/// ```
+///
+/// The closure runs on another thread, so it must be `Send`:
+///
+/// ```compile_fail,E0277
+/// use std::rc::Rc;
+///
+/// # anyrt::block_on(async {
+/// let shared = Rc::new(5);
+/// let handle = anyrt::task::spawn_blocking(move || *shared + 1);
 /// # });
 /// ```
 pub fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
@@ -139,8 +178,9 @@ impl<T> JoinHandle<T> {
     ///
     /// The task's future is dropped the next time the runtime handles the task; awaiting the
     /// handle then yields a [`JoinError`] for which [`JoinError::is_cancelled`] is true. If the task
-    /// had already finished, its output is kept and awaiting yields it. Calling `abort` again, or
-    /// on a finished task, does nothing.
+    /// had already finished when `abort` was called, its output is kept and awaiting yields it; a
+    /// task still running its last poll counts as unfinished, and the output that poll produces
+    /// is dropped. Calling `abort` again, or on a finished task, does nothing.
     ///
     /// A closure passed to [`spawn_blocking`] cannot be interrupted: if it has not started yet
     /// it never will, otherwise it runs to completion and its result is kept.
@@ -276,11 +316,16 @@ impl JoinError {
             return None;
         };
         let payload = payload.lock().unwrap_or_else(|e| e.into_inner());
-        payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
+        panic_message(&**payload).map(str::to_owned)
     }
+}
+
+/// The message of a panic payload made by `panic!` (a `&str` or a `String`).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> Option<&str> {
+    payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
 }
 
 impl fmt::Display for JoinError {

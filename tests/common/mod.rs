@@ -124,3 +124,111 @@ pub fn quiet_panics_starting_with(prefix: &'static str) {
         }
     }));
 }
+
+/// A gate that blocking jobs wait at until it opens.
+#[derive(Debug, Default)]
+pub struct Gate {
+    open: std::sync::Mutex<bool>,
+    opened: std::sync::Condvar,
+}
+
+impl Gate {
+    /// Blocks the calling thread until the gate opens.
+    pub fn wait(&self) {
+        let mut open = self.open.lock().unwrap();
+        while !*open {
+            open = self.opened.wait(open).unwrap();
+        }
+    }
+
+    pub fn open(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+}
+
+/// Every thread of one of the backend's pools (its workers, or its blocking pool) held by a job
+/// that blocks its thread at a [`Gate`], so that anything submitted to that pool meanwhile waits
+/// in its queue, unpolled. The pool counts as full once a newly submitted job has stayed queued
+/// for [`Occupied::QUIET`]. Dropping it opens the gate.
+pub struct Occupied {
+    gate: Arc<Gate>,
+    jobs: Vec<anyrt::task::JoinHandle<()>>,
+    /// How many threads the pool has: the jobs that started.
+    pub threads: usize,
+}
+
+impl Occupied {
+    pub const QUIET: Duration = Duration::from_millis(300);
+
+    /// Holds every worker thread of the current backend (call from outside its workers, e.g.
+    /// the test's own `block_on` thread).
+    pub fn workers() -> Occupied {
+        Occupied::fill(|job| anyrt::spawn(async move { job() }))
+    }
+
+    /// Holds every thread of the current backend's blocking pool.
+    pub fn blocking_pool() -> Occupied {
+        Occupied::fill(anyrt::task::spawn_blocking)
+    }
+
+    fn fill(submit: impl Fn(Box<dyn FnOnce() + Send>) -> anyrt::task::JoinHandle<()>) -> Occupied {
+        use std::sync::atomic::AtomicUsize;
+        let gate = Arc::new(Gate::default());
+        let started = Arc::new(AtomicUsize::new(0));
+        let mut jobs = Vec::new();
+        loop {
+            let (job_gate, job_started) = (gate.clone(), started.clone());
+            jobs.push(submit(Box::new(move || {
+                job_started.fetch_add(1, Ordering::SeqCst);
+                job_gate.wait();
+            })));
+            let queued_since = std::time::Instant::now();
+            while started.load(Ordering::SeqCst) < jobs.len() {
+                if queued_since.elapsed() >= Occupied::QUIET {
+                    let threads = started.load(Ordering::SeqCst);
+                    return Occupied {
+                        gate,
+                        jobs,
+                        threads,
+                    };
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            assert!(jobs.len() < 2048, "the pool never filled up");
+        }
+    }
+
+    /// Opens the gate and waits for every job to finish.
+    pub async fn release(mut self) {
+        self.gate.open();
+        for job in std::mem::take(&mut self.jobs) {
+            within("an occupying job finishes", job).await.unwrap();
+        }
+    }
+}
+
+impl Drop for Occupied {
+    fn drop(&mut self) {
+        self.gate.open();
+    }
+}
+
+/// The environment variable that tells a test it runs as the child of [`run_child`].
+pub const CHILD: &str = "ANYRT_TEST_CHILD";
+
+/// Whether this process is the child [`run_child`] started, with what it was given.
+pub fn child_arg() -> Option<String> {
+    std::env::var(CHILD).ok()
+}
+
+/// Runs the test `name` (its full path, e.g. `exits::tokio`) of this test binary again in a
+/// child process, with [`CHILD`] set to `arg`, and returns how it ended. The child runs its
+/// tests on the main thread, alone.
+pub fn run_child(name: &str, arg: &str) -> std::process::Output {
+    std::process::Command::new(std::env::current_exe().expect("the test binary's path"))
+        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD, arg)
+        .output()
+        .expect("start the test binary again")
+}
