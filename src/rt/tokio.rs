@@ -260,14 +260,34 @@ pub(crate) struct TokioIo<S: Source> {
     fd: Arc<AsyncFd<Fd<S>>>,
     /// The `poll_*` path waits in tokio's one reader slot, which `ERROR` alone never wakes
     /// (async-io wakes readers on `EPOLLERR`). While a read is pending there, this waits for
-    /// `ERROR` beside it: one allocation per read that has to wait.
-    error_wait: Mutex<Option<ErrorWait>>,
+    /// `ERROR` beside it: one allocation per read that has to wait. Only for sources where an
+    /// error can come alone (datagram sockets, users' descriptors); see `errors_come_alone`.
+    error_wait: Option<Mutex<Option<ErrorWait>>>,
+}
+
+/// Whether an error can be reported on `S` with no read readiness beside it. Not on stream
+/// sockets and listeners: Linux reports their errors with `EPOLLHUP` or `EPOLLIN`, which tokio
+/// files under `READ_CLOSED` or `READABLE`, so their readers wake without the error wait (which
+/// cost 5-10% of a TCP round trip on tokio).
+fn errors_come_alone<S: 'static>() -> bool {
+    use std::any::TypeId;
+    let id = TypeId::of::<S>();
+    ![
+        TypeId::of::<std::net::TcpStream>(),
+        TypeId::of::<std::net::TcpListener>(),
+        TypeId::of::<std::os::unix::net::UnixStream>(),
+        TypeId::of::<std::os::unix::net::UnixListener>(),
+    ]
+    .contains(&id)
 }
 
 impl<S: Source> TokioIo<S> {
     /// Polls the wait for `ERROR` readiness alone, starting it if needed.
     fn poll_error(&self, cx: &mut Context<'_>) -> Poll<()> {
-        let mut slot = self.error_wait.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(error_wait) = &self.error_wait else {
+            return Poll::Pending;
+        };
+        let mut slot = error_wait.lock().unwrap_or_else(PoisonError::into_inner);
         let wait = slot.get_or_insert_with(|| {
             let fd = self.fd.clone();
             Box::pin(async move {
@@ -283,7 +303,7 @@ impl<S: Source> TokioIo<S> {
 
     /// Ends the wait for `ERROR`, once a read no longer waits.
     fn end_error_wait(&self) {
-        if let Ok(mut slot) = self.error_wait.try_lock() {
+        if let Some(Ok(mut slot)) = self.error_wait.as_ref().map(Mutex::try_lock) {
             *slot = None;
         }
     }
@@ -352,7 +372,7 @@ impl Reactor for Tokio {
         let fd = AsyncFd::try_new(Fd(source)).map_err(|e| e.into_parts().1)?;
         Ok(TokioIo {
             fd: Arc::new(fd),
-            error_wait: Mutex::new(None),
+            error_wait: errors_come_alone::<S>().then(|| Mutex::new(None)),
         })
     }
 
@@ -402,6 +422,24 @@ impl Reactor for Tokio {
         // data queued before the reactor's next turn reads as `WouldBlock`; async-io always
         // makes the call. anyrt always makes it, and forgets the readiness if it blocked.
         io.try_io(interest(direction), op)
+    }
+
+    fn io<'a, S: Source, R>(
+        io: &'a Self::Io<S>,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R> + Send + 'a,
+    ) -> impl Future<Output = io::Result<R>> + Send + 'a {
+        async move {
+            // The operation first (data may be queued before tokio has reported it), then
+            // tokio's own loop, whose guards forget exactly the readiness each attempt used.
+            match io.try_io(interest(direction), &mut op) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                result => return result,
+            }
+            io.fd
+                .async_io(interest(direction), |fd| op(&fd.0))
+                .await
+        }
     }
 
     fn poll_io<S: Source, R>(
