@@ -5,7 +5,8 @@
 //!
 //! - [`Executor`] spawns hyper's background tasks with [`crate::spawn`];
 //! - [`Timer`] gives hyper anyrt's [`Sleep`], for header-read timeouts and keep-alive;
-//! - [`TcpStream`] implements `hyper::rt::Read` and `hyper::rt::Write`, so it is handed to
+//! - [`TcpStream`] and [`UnixStream`](crate::net::UnixStream) implement `hyper::rt::Read` and
+//!   `hyper::rt::Write`, so they are handed to
 //!   hyper's connection builders directly, with no wrapper.
 //!
 //! Reads go through a small buffer on the stack: hyper's read cursor can only be advanced with

@@ -54,6 +54,10 @@
 //!   first tick is immediate.
 //! - [`sync::Mutex`] is fair (first come, first served) on every backend.
 //! - Closing a [`net::TcpStream`]'s write half sends FIN on every backend.
+//! - Every socket ([`net`]: TCP, UDP, Unix) is a std socket that anyrt drives itself, waiting for
+//!   readiness through the backend: error kinds and messages, truncation and FIN are the same
+//!   everywhere, and every stream implements futures-io's and tokio's I/O traits in every build.
+//!   [`io::AsyncFd`] gives the same readiness for any descriptor.
 //!
 //! What stays backend-defined (timer resolution, thread and pool sizes) is listed in the
 //! repository's `SEMANTICS.md`, with the test proving each guarantee.

@@ -104,17 +104,15 @@ impl Reactor for AsyncIo {
         op(io.get_ref())
     }
 
-    fn io<'a, S: Source, R>(
-        io: &'a Async<S>,
+    async fn io<S: Source, R>(
+        io: &Async<S>,
         direction: Direction,
-        op: impl FnMut(&S) -> io::Result<R> + Send + 'a,
-    ) -> impl Future<Output = io::Result<R>> + Send + 'a {
+        op: impl FnMut(&S) -> io::Result<R> + Send,
+    ) -> io::Result<R> {
         // async-io's own loop: the operation first, then an optimistic wait for readiness.
-        async move {
-            match direction {
-                Direction::Read => io.read_with(op).await,
-                Direction::Write => io.write_with(op).await,
-            }
+        match direction {
+            Direction::Read => io.read_with(op).await,
+            Direction::Write => io.write_with(op).await,
         }
     }
 

@@ -63,8 +63,8 @@ pub(crate) struct JoinHandle<T> {
 }
 
 impl Runtime for AsyncStd {
-    type Reactor = AsyncIo;
     type JoinHandle<T> = JoinHandle<T>;
+    type Reactor = AsyncIo;
 
     fn presence() -> Presence {
         if async_std::task::try_current().is_some() {

@@ -169,11 +169,11 @@ pub(crate) trait Reactor {
     /// without checking (async-io's `read_with` does: its re-check can miss an event delivered
     /// in the reactor tick that registered the waiter, 1.3x the time of a UDP round trip), since
     /// a wrong guess only costs one more `op` that would block.
-    fn io<'a, S: Source, R>(
-        io: &'a Self::Io<S>,
+    fn io<S: Source, R>(
+        io: &Self::Io<S>,
         direction: Direction,
-        op: impl FnMut(&S) -> io::Result<R> + Send + 'a,
-    ) -> impl Future<Output = io::Result<R>> + Send + 'a;
+        op: impl FnMut(&S) -> io::Result<R> + Send,
+    ) -> impl Future<Output = io::Result<R>> + Send;
     /// Runs `op` until it does not block, waiting for readiness in `direction` in between; one
     /// waker per direction, like `poll_ready`.
     fn poll_io<S: Source, R>(

@@ -74,8 +74,8 @@ fn start_workers(executor: &'static smol::Executor<'static>) {
 }
 
 impl Runtime for Smol {
-    type Reactor = AsyncIo;
     type JoinHandle<T> = TaskHandle<T>;
+    type Reactor = AsyncIo;
 
     fn presence() -> Presence {
         if WORKER.get() {

@@ -424,22 +424,18 @@ impl Reactor for Tokio {
         io.try_io(interest(direction), op)
     }
 
-    fn io<'a, S: Source, R>(
-        io: &'a Self::Io<S>,
+    async fn io<S: Source, R>(
+        io: &Self::Io<S>,
         direction: Direction,
-        mut op: impl FnMut(&S) -> io::Result<R> + Send + 'a,
-    ) -> impl Future<Output = io::Result<R>> + Send + 'a {
-        async move {
-            // The operation first (data may be queued before tokio has reported it), then
-            // tokio's own loop, whose guards forget exactly the readiness each attempt used.
-            match io.try_io(interest(direction), &mut op) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                result => return result,
-            }
-            io.fd
-                .async_io(interest(direction), |fd| op(&fd.0))
-                .await
+        mut op: impl FnMut(&S) -> io::Result<R> + Send,
+    ) -> io::Result<R> {
+        // The operation first (data may be queued before tokio has reported it), then tokio's
+        // own loop, whose guards forget exactly the readiness each attempt used.
+        match io.try_io(interest(direction), &mut op) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            result => return result,
         }
+        io.fd.async_io(interest(direction), |fd| op(&fd.0)).await
     }
 
     fn poll_io<S: Source, R>(
