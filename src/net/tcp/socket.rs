@@ -352,6 +352,8 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
+        // A socket from `from_std_stream` may still be blocking.
+        self.socket.set_nonblocking(true)?;
         connect_socket(self.socket, addr).await
     }
 

@@ -1,7 +1,6 @@
 //! [`TcpStream`].
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -63,7 +62,12 @@ impl TcpStream {
     /// See [`TcpStream`].
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         each_addr(&addr, |addr| async move {
-            let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+            // Non-blocking from the start where the OS allows it: one system call fewer.
+            #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+            let kind = Type::STREAM.nonblocking();
+            #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+            let kind = Type::STREAM;
+            let socket = Socket::new(Domain::for_address(addr), kind, Some(Protocol::TCP))?;
             connect_socket(socket, addr).await
         })
         .await
@@ -393,8 +397,7 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    /// use std::future::poll_fn;
-    ///
+    ///     ///
     /// # anyrt::block_on(async {
     /// let listener = anyrt::net::TcpListener::bind("127.0.0.1:0").await?;
     /// let stream = anyrt::net::TcpStream::connect(listener.local_addr()?).await?;
@@ -627,6 +630,7 @@ impl TcpStream {
 /// every backend: a non-blocking `connect(2)`, then a wait for writability, then the socket's
 /// error, which is how tokio (mio) and async-io connect too.
 pub(crate) async fn connect_socket(socket: Socket, addr: SocketAddr) -> io::Result<TcpStream> {
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
     socket.set_nonblocking(true)?;
     match socket.connect(&addr.into()) {
         Ok(()) => {}
@@ -636,22 +640,29 @@ pub(crate) async fn connect_socket(socket: Socket, addr: SocketAddr) -> io::Resu
     let stream = TcpStream {
         io: Io::new(std::net::TcpStream::from(socket))?,
     };
-    poll_fn(|cx| {
-        stream
-            .io
-            .poll_io(Direction::Write, cx, |s| match s.take_error()? {
+    // Writable means connected or failed, and the socket's error says which; the first call
+    // waits instead of asking (the connection is still in progress). Through `io`, so each
+    // reactor waits its own way: async-io's strict `writable()` can miss the event delivered in
+    // the reactor tick that registered the waiter, which made connecting 1.4-1.5x native's.
+    let mut started = false;
+    stream
+        .io
+        .io(Direction::Write, |s| {
+            if !std::mem::replace(&mut started, true) {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            match s.take_error()? {
                 Some(error) => Err(error),
-                // Writable with no error: connected, unless the wake-up was spurious.
+                // No error: connected, unless the wake-up was for something else.
                 None => match s.peer_addr() {
-                    Ok(_) => Ok(()),
                     Err(e) if e.kind() == io::ErrorKind::NotConnected => {
                         Err(io::ErrorKind::WouldBlock.into())
                     }
-                    Err(e) => Err(e),
+                    other => other.map(drop),
                 },
-            })
-    })
-    .await?;
+            }
+        })
+        .await?;
     Ok(stream)
 }
 
