@@ -12,7 +12,7 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
 async fn pair() -> io::Result<(TcpStream, TcpStream)> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let client = TcpStream::connect(listener.local_addr()?).await?;
+    let client = within("connect", TcpStream::connect(listener.local_addr()?)).await?;
     let (server, _) = within("accept", listener.accept()).await?;
     Ok((client, server))
 }

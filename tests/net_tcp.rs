@@ -14,7 +14,7 @@ use futures_lite::{AsyncReadExt, AsyncWriteExt, StreamExt};
 
 async fn pair() -> io::Result<(TcpStream, TcpStream)> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
-    let client = TcpStream::connect(listener.local_addr()?).await?;
+    let client = within("connect", TcpStream::connect(listener.local_addr()?)).await?;
     let (server, peer) = within("accept", listener.accept()).await?;
     assert_eq!(peer, client.local_addr()?);
     Ok((client, server))

@@ -397,7 +397,8 @@ impl TcpStream {
     /// # Examples
     ///
     /// ```
-    ///     ///
+    /// use std::future::poll_fn;
+    ///
     /// # anyrt::block_on(async {
     /// let listener = anyrt::net::TcpListener::bind("127.0.0.1:0").await?;
     /// let stream = anyrt::net::TcpStream::connect(listener.local_addr()?).await?;
@@ -640,27 +641,21 @@ pub(crate) async fn connect_socket(socket: Socket, addr: SocketAddr) -> io::Resu
     let stream = TcpStream {
         io: Io::new(std::net::TcpStream::from(socket))?,
     };
-    // Writable means connected or failed, and the socket's error says which; the first call
-    // waits instead of asking (the connection is still in progress). Through `io`, so each
-    // reactor waits its own way: async-io's strict `writable()` can miss the event delivered in
-    // the reactor tick that registered the waiter, which made connecting 1.4-1.5x native's.
-    let mut started = false;
+    // Connected once the peer's address is known; failed once the socket has an error. Asked
+    // before any wait, then at each readiness. The op must never claim `WouldBlock` when it has
+    // not asked the socket: that would forget readiness that was real (tokio reports a
+    // connection only once), and the connect would wait forever. Through `io`, so each reactor
+    // waits its own way: async-io's strict `writable()` can miss the event delivered in the
+    // reactor tick that registered the waiter, which made connecting 1.4-1.5x native's.
     stream
         .io
-        .io(Direction::Write, |s| {
-            if !std::mem::replace(&mut started, true) {
-                return Err(io::ErrorKind::WouldBlock.into());
-            }
-            match s.take_error()? {
+        .io(Direction::Write, |s| match s.peer_addr() {
+            Ok(_) => Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => match s.take_error()? {
                 Some(error) => Err(error),
-                // No error: connected, unless the wake-up was for something else.
-                None => match s.peer_addr() {
-                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                        Err(io::ErrorKind::WouldBlock.into())
-                    }
-                    other => other.map(drop),
-                },
-            }
+                None => Err(io::ErrorKind::WouldBlock.into()),
+            },
+            Err(e) => Err(e),
         })
         .await?;
     Ok(stream)
