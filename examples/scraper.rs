@@ -14,21 +14,22 @@
 //! line printed is a summary, `fetched=N failed=F bytes=B elapsed_ms=T backend=NAME`; the exit
 //! status is 1 when any page failed, and the first failures are listed on stderr.
 //!
-//! What it exercises: `spawn` (workers, the server's connections), `TcpListener`/`TcpStream`,
-//! `timeout` (per page), `interval` (progress), a shared `Mutex` (statistics) and
-//! `spawn_blocking` (checking and hashing each page off the runtime's threads).
+//! What it exercises: a `JoinSet` (one task per page, results in the order they finish), a
+//! `Semaphore` (at most `--concurrency` fetches at once), `select!` (results or a progress
+//! tick), `TcpListener`/`TcpStream` and `spawn` (the server), `timeout` (per page), `interval`
+//! (progress) and `spawn_blocking` (checking each page off the runtime's threads).
 
 use std::error::Error;
 use std::fmt::Write as _;
 use std::io;
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyrt::net::{TcpListener, TcpStream};
-use anyrt::sync::Mutex;
+use anyrt::sync::Semaphore;
+use anyrt::task::JoinSet;
 use anyrt::time::{interval, timeout};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 
@@ -375,61 +376,47 @@ async fn run(options: Options) -> Result<bool, Box<dyn Error>> {
     };
 
     let started = Instant::now();
-    let stats = Arc::new(Mutex::new(Stats::default()));
-    let next = Arc::new(AtomicUsize::new(0));
-    let workers: Vec<_> = (0..options.concurrency.min(options.pages.max(1)))
-        .map(|_| {
-            let (template, stats, next) = (template.clone(), stats.clone(), next.clone());
-            let (pages, deadline) = (options.pages, options.timeout);
-            anyrt::spawn(async move {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= pages {
-                        break;
-                    }
-                    let result = scrape_page(&template, i, deadline, local).await;
-                    let mut stats = stats.lock().await;
-                    match result {
-                        Ok(checked) => {
-                            stats.fetched += 1;
-                            stats.bytes += checked.bytes;
-                            stats.words += checked.words;
-                        }
-                        Err(message) => stats.fail(message),
-                    }
+    // One task per page; the semaphore lets `--concurrency` of them fetch at once, in the order
+    // they were spawned (it is first in, first out).
+    let slots = Arc::new(Semaphore::new(options.concurrency));
+    let mut pages = JoinSet::new();
+    for i in 0..options.pages {
+        let (template, slots, deadline) = (template.clone(), slots.clone(), options.timeout);
+        pages.spawn(async move {
+            let _slot = slots.acquire_owned().await.expect("never closed");
+            scrape_page(&template, i, deadline, local).await
+        });
+    }
+
+    let mut stats = Stats::default();
+    let mut lost_tasks = 0;
+    let mut progress = interval(Duration::from_millis(250));
+    loop {
+        anyrt::select! {
+            joined = pages.join_next() => match joined {
+                Some(Ok(Ok(checked))) => {
+                    stats.fetched += 1;
+                    stats.bytes += checked.bytes;
+                    stats.words += checked.words;
                 }
-            })
-        })
-        .collect();
-
-    let progress = {
-        let (stats, pages) = (stats.clone(), options.pages);
-        anyrt::spawn(async move {
-            let mut ticks = interval(Duration::from_millis(250));
-            loop {
-                ticks.tick().await;
-                let stats = stats.lock().await;
-                eprintln!(
-                    "progress: {}/{pages} fetched, {} failed, {} KiB",
-                    stats.fetched,
-                    stats.failed,
-                    stats.bytes / 1024
-                );
-            }
-        })
-    };
-
-    let mut lost_workers = 0;
-    for worker in workers {
-        if let Err(e) = worker.await {
-            eprintln!("scraper: a worker stopped: {e}");
-            lost_workers += 1;
+                Some(Ok(Err(message))) => stats.fail(message),
+                Some(Err(e)) => {
+                    eprintln!("scraper: a page's task stopped: {e}");
+                    lost_tasks += 1;
+                }
+                None => break,
+            },
+            _ = progress.tick() => eprintln!(
+                "progress: {}/{} fetched, {} failed, {} KiB",
+                stats.fetched,
+                options.pages,
+                stats.failed,
+                stats.bytes / 1024
+            ),
         }
     }
-    progress.abort();
     let elapsed = started.elapsed();
-    let stats = stats.lock().await;
-    // Pages a crashed worker took but never reported count as failures, not as nothing.
+    // Pages whose task crashed count as failures, not as nothing.
     let unaccounted = options.pages - stats.fetched - stats.failed;
     let failed = stats.failed + unaccounted;
     for failure in &stats.failures {
@@ -441,8 +428,8 @@ async fn run(options: Options) -> Result<bool, Box<dyn Error>> {
             stats.failed - stats.failures.len()
         );
     }
-    if lost_workers > 0 || unaccounted > 0 {
-        eprintln!("{lost_workers} workers stopped early; {unaccounted} pages unaccounted for");
+    if lost_tasks > 0 || unaccounted > 0 {
+        eprintln!("{lost_tasks} page tasks stopped early; {unaccounted} pages unaccounted for");
     }
     eprintln!("words counted: {}", stats.words);
     println!(

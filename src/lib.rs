@@ -52,7 +52,16 @@
 //! - [`block_on`] returns as soon as its future completes, and panics if called from async code.
 //! - `sleep(Duration::ZERO)` is ready at once, `timeout` polls its future first, an interval's
 //!   first tick is immediate.
-//! - [`sync::Mutex`] is fair (first come, first served) on every backend.
+//! - [`sync`] has tokio's primitives and channels as anyrt's own types; [`sync::Mutex`],
+//!   [`sync::RwLock`] and [`sync::Semaphore`] are fair (first come, first served) on every
+//!   backend.
+//! - [`task::JoinSet`] aborts its tasks when dropped; [`task::AbortHandle`] aborts a task from
+//!   anywhere.
+//! - [`select!`] picks a random branch to poll first unless `biased;`, and drops the losing
+//!   branches before the winner's handler runs; [`select!`], [`join!`] and [`try_join!`] run
+//!   under any executor.
+//! - [`task_local!`] values follow their task across `.await`s and threads; spawned tasks do not
+//!   inherit them.
 //! - Closing a [`net::TcpStream`]'s write half sends FIN on every backend.
 //! - Every socket ([`net`]: TCP, UDP, Unix) is a std socket that anyrt drives itself, waiting for
 //!   readiness through the backend: error kinds and messages, truncation and FIN are the same
@@ -78,6 +87,7 @@
 )]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod macros;
 mod rt;
 
 #[cfg(feature = "hyper")]
@@ -91,6 +101,12 @@ pub mod time;
 
 pub use rt::Backend;
 pub use task::spawn;
+
+/// What anyrt's macros expand to; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::macros::support::*;
+}
 
 /// Runs `future` to completion on the current thread, and returns its output.
 ///

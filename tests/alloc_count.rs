@@ -9,7 +9,9 @@
 //! | `spawn` | 0 | 1 | 0 | async-std's handle cannot abort synchronously, so anyrt shares one `Arc` of abort state with the task; on smol anyrt aborts through async-task's own cancellation (the abort itself allocates, once) |
 //! | `sleep` (create + first poll) | 0 | 0 | 0 | the backend's own timer, created lazily |
 //! | `timeout` around a ready future | 0 | 0 | 0 | no timer is created at all |
-//! | `Mutex::lock`, uncontended | 0 | 0 | 0 | tokio's semaphore, which allocates nothing to lock |
+//! | `Mutex::lock`, uncontended | 0 | 0 | 0 | tokio's semaphore, which allocates nothing to lock (the mutex's own `Arc` is made by its first lock, outside the count) |
+//! | `Semaphore::acquire`, uncontended | 0 | 0 | 0 | tokio's semaphore; the permit is a count |
+//! | `JoinHandle::abort_handle` | 1 | 0 | 1 | the state shared with the abort handles, made by the first call only (async-std shares the task state it has) |
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -255,4 +257,61 @@ async fn uncontended_lock_allocates_nothing() {
     // Not just "no more than native": none at all.
     let (_, n) = count(|| poll_now(Box::pin(anyrt_mutex.lock())));
     assert_eq!(n, 1, "one allocation: the Box::pin of this test itself");
+}
+
+#[anyrt::test]
+async fn uncontended_acquire_allocates_nothing() {
+    let tokio_semaphore = tokio::sync::Semaphore::new(1);
+    let anyrt_semaphore = anyrt::sync::Semaphore::new(1);
+    compare(
+        "Semaphore::acquire",
+        0,
+        || async {
+            let mut total = 0;
+            for _ in 0..N {
+                total += count(|| poll_now(Box::pin(tokio_semaphore.acquire()))).1;
+            }
+            total
+        },
+        || async {
+            let mut total = 0;
+            for _ in 0..N {
+                total += count(|| poll_now(Box::pin(anyrt_semaphore.acquire()))).1;
+            }
+            total
+        },
+    )
+    .await;
+    let (_, n) = count(|| poll_now(Box::pin(anyrt_semaphore.acquire())));
+    assert_eq!(n, 1, "one allocation: the Box::pin of this test itself");
+}
+
+#[anyrt::test]
+async fn abort_handle_allocates_once_and_only_when_called() {
+    let backend = Backend::current();
+    let mut first_calls = 0;
+    let mut later_calls = 0;
+    for _ in 0..N {
+        let handle = anyrt::spawn(std::future::pending::<()>());
+        let (abort, first) = count(|| handle.abort_handle());
+        let (again, later) = count(|| handle.abort_handle());
+        first_calls += first;
+        later_calls += later;
+        abort.abort();
+        drop(again);
+        assert!(handle.await.unwrap_err().is_cancelled());
+    }
+    eprintln!("abort_handle on {backend}: {N} tasks, first calls {first_calls} allocations, later calls {later_calls}");
+    let per_task = match backend {
+        Backend::AsyncStd => 0,
+        _ => 1,
+    };
+    assert!(
+        first_calls <= per_task * N + SLACK,
+        "{first_calls} for {N} first calls on {backend}"
+    );
+    assert!(
+        later_calls <= SLACK,
+        "{later_calls} for {N} later calls on {backend}"
+    );
 }

@@ -6,7 +6,9 @@ mod common;
 use std::future::Future;
 use std::io::{self, ErrorKind};
 use std::pin::Pin;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use anyrt::time::Instant;
 
 use anyrt::net::{TcpListener, TcpStream};
 use anyrt::sync::Mutex;
@@ -369,6 +371,73 @@ fn rows() -> Vec<Row> {
             }
         );
     }
+    row!(
+        "mpsc::channel(0)",
+        panic("anyrt: `mpsc::channel` needs a capacity of at least 1"),
+        async {
+            drop(anyrt::sync::mpsc::channel::<u8>(0));
+            value("a channel")
+        }
+    );
+    row!(
+        "broadcast::channel(0)",
+        panic("anyrt: `broadcast::channel` needs a capacity of at least 1"),
+        async {
+            drop(anyrt::sync::broadcast::channel::<u8>(0));
+            value("a channel")
+        }
+    );
+    row!(
+        "Semaphore::new(MAX_PERMITS + 1)",
+        panic("anyrt: a semaphore holds at most `Semaphore::MAX_PERMITS`"),
+        async {
+            let semaphore = anyrt::sync::Semaphore::new(anyrt::sync::Semaphore::MAX_PERMITS + 1);
+            value(&format!("{semaphore:?}"));
+            value("a semaphore")
+        }
+    );
+    row!(
+        "Barrier::new(0), then wait",
+        value("released at once, as the leader"),
+        async {
+            match anyrt::sync::Barrier::new(0).wait().await.is_leader() {
+                true => value("released at once, as the leader"),
+                false => value("released, not as the leader"),
+            }
+        }
+    );
+    row!(
+        "a oneshot Receiver polled after it returned",
+        panic("anyrt: a oneshot `Receiver` was polled after it returned its result"),
+        async {
+            let (tx, mut rx) = anyrt::sync::oneshot::channel();
+            tx.send(1).unwrap();
+            let _ = (&mut rx).await;
+            let _ = (&mut rx).await;
+            value("polled")
+        }
+    );
+    row!(
+        "LocalKey::get outside a scope",
+        panic("anyrt: the task-local `KEY` was read outside a `scope`"),
+        async {
+            anyrt::task_local! {
+                static KEY: u8;
+            }
+            value(&KEY.get().to_string())
+        }
+    );
+    row!(
+        "select! with every branch disabled and no else",
+        panic("anyrt: every branch of `select!` is disabled"),
+        async {
+            let never = false;
+            anyrt::select! {
+                _ = std::future::ready(()), if never => {}
+            }
+            value("selected")
+        }
+    );
     for &backend in anyrt::Backend::all() {
         if !backend.is_compiled() {
             row!(

@@ -4,7 +4,9 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use anyrt::time::Instant;
 
 use common::{panic_text, within};
 

@@ -6,7 +6,9 @@ mod common;
 
 use std::convert::Infallible;
 use std::io;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use anyrt::time::Instant;
 
 use anyrt::net::{TcpListener, TcpStream};
 use common::within;
@@ -22,12 +24,12 @@ async fn timer_sleeps_fire_no_earlier_than_asked_and_reset() {
     assert!(start.elapsed() >= Duration::from_millis(10));
 
     let deadline = Instant::now() + Duration::from_millis(5);
-    within("sleep_until", timer.sleep_until(deadline)).await;
+    within("sleep_until", timer.sleep_until(deadline.into_std())).await;
     assert!(Instant::now() >= deadline);
 
     let mut sleep = timer.sleep(Duration::from_secs(3600));
     let soon = Instant::now() + Duration::from_millis(5);
-    timer.reset(&mut sleep, soon);
+    timer.reset(&mut sleep, soon.into_std());
     within("reset sleep", sleep).await;
     assert!(Instant::now() >= soon);
 }

@@ -8,7 +8,9 @@ mod common;
 use std::io;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use anyrt::time::Instant;
 
 use anyrt::net::{TcpListener, TcpStream};
 use common::{rss_kib, Checksum};

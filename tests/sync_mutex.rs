@@ -215,3 +215,79 @@ async fn guards_are_send() {
     assert_send(&owned);
     assert_eq!(format!("{owned}"), "1");
 }
+
+static GLOBAL: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+#[anyrt::test]
+async fn new_is_const_and_a_static_mutex_works_across_tasks() {
+    static EMPTY: Mutex<u8> = Mutex::const_new(0);
+    assert_eq!(*EMPTY.lock().await, 0);
+    let tasks: Vec<_> = (0..4)
+        .map(|i| anyrt::spawn(async move { GLOBAL.lock().await.push(i) }))
+        .collect();
+    for task in tasks {
+        within("task", task).await.unwrap();
+    }
+    // Other backends' runs of this test share the static.
+    let seen = GLOBAL.lock().await;
+    for i in 0..4 {
+        assert!(seen.contains(&i));
+    }
+}
+
+#[anyrt::test]
+async fn get_mut_and_into_inner_work_before_and_after_the_first_lock() {
+    let mut mutex = Mutex::new(1);
+    *mutex.get_mut() += 1;
+    assert_eq!(*mutex.lock().await, 2);
+    *mutex.get_mut() += 1;
+    assert_eq!(mutex.into_inner(), 3);
+    assert_eq!(Mutex::new("never locked").into_inner(), "never locked");
+}
+
+#[anyrt::test]
+async fn try_lock_owned_fails_while_held_or_queued_for() {
+    let mutex = Arc::new(Mutex::new(0));
+    let guard = mutex.clone().try_lock_owned().unwrap();
+    assert!(Arc::ptr_eq(guard.mutex(), &mutex));
+    assert_eq!(
+        mutex.clone().try_lock_owned().unwrap_err().to_string(),
+        "the mutex is locked"
+    );
+    let mut waiter = Box::pin(mutex.clone().lock_owned());
+    assert!(poll_once(waiter.as_mut()).await.is_none());
+    drop(guard);
+    // Free, but the waiter is first in line.
+    assert!(mutex.clone().try_lock_owned().is_err());
+    let mut owned = within("waiter", waiter).await;
+    *owned += 1;
+    drop(owned);
+    assert_eq!(*mutex.clone().try_lock_owned().unwrap(), 1);
+}
+
+#[anyrt::test]
+async fn a_mapped_guard_keeps_the_lock_until_it_is_dropped() {
+    use anyrt::sync::{MutexGuard, OwnedMutexGuard};
+
+    let mutex = Mutex::new((1, vec![2, 3]));
+    let mut list = MutexGuard::map(mutex.lock().await, |v| &mut v.1);
+    list.push(4);
+    assert!(mutex.try_lock().is_err(), "the mapped guard holds the lock");
+    let mut last = anyrt::sync::MappedMutexGuard::map(list, |l| l.last_mut().unwrap());
+    *last = 40;
+    assert!(mutex.try_lock().is_err());
+    drop(last);
+    assert_eq!(*mutex.lock().await, (1, vec![2, 3, 40]));
+
+    // try_map gives the guard back, still holding the lock, when there is nothing to map to.
+    let guard = MutexGuard::try_map(mutex.lock().await, |v| v.1.get_mut(10)).unwrap_err();
+    assert!(mutex.try_lock().is_err());
+    drop(guard);
+
+    let shared = Arc::new(Mutex::new(String::from("a")));
+    let mut owned = OwnedMutexGuard::map(shared.clone().lock_owned().await, |s| s.as_mut_str());
+    owned.make_ascii_uppercase();
+    assert!(shared.try_lock().is_err());
+    drop(owned);
+    assert_eq!(*shared.lock().await, "A");
+}

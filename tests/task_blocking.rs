@@ -5,7 +5,9 @@ mod common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use anyrt::time::Instant;
 
 use anyrt::task::spawn_blocking;
 use anyrt::Backend;

@@ -2,7 +2,9 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use anyrt::time::Instant;
 
 use anyrt::time::{interval, interval_at, sleep, MissedTickBehavior};
 use common::{panic_message_of, within};

@@ -4,7 +4,9 @@ mod common;
 
 use std::future::{poll_fn, Future};
 use std::task::Poll;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use anyrt::time::Instant;
 
 use anyrt::time::{sleep, sleep_until, timeout};
 use common::within;

@@ -3,7 +3,9 @@
 mod common;
 
 use std::io;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use anyrt::time::Instant;
 
 use anyrt::task::yield_now;
 use anyrt::time::{sleep, timeout, timeout_at, Elapsed};

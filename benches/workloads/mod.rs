@@ -26,6 +26,13 @@ const ZERO_SLEEPS: usize = 20;
 const TIMEOUTS: usize = 10_000;
 const LOCKS: usize = 10_000;
 const CONTENDERS: usize = 8;
+const PERMITS: usize = 10_000;
+/// Permits of the contended semaphore: fewer than the contending tasks.
+const CONTENDED_PERMITS: usize = 2;
+const MESSAGES: usize = 1_000_000;
+const PRODUCERS: usize = 4;
+/// Capacity of the bounded channels: producers wait for room now and then.
+const CHANNEL_CAPACITY: usize = 1024;
 const ROUND_TRIPS: usize = 10_000;
 const MESSAGE: usize = 64;
 const STREAM_BYTES: usize = 64 * 1024 * 1024;
@@ -261,6 +268,69 @@ macro_rules! mutex_variants {
     };
 }
 
+/// The semaphore workloads, uncontended and contended, with one variant per semaphore type;
+/// `$acquire` takes one permit from `$semaphore`.
+macro_rules! semaphore_variants {
+    ($($label:literal $($Semaphore:ident)::+ => |$semaphore:ident| $acquire:expr),* $(,)?) => {
+        (
+            vec![$(variant($label, |_| {
+                Box::pin(async {
+                    let $semaphore = $($Semaphore)::+::new(1);
+                    for _ in 0..PERMITS {
+                        drop($acquire);
+                    }
+                })
+            })),*],
+            vec![$(variant($label, |_| {
+                Box::pin(async {
+                    let $semaphore = std::sync::Arc::new($($Semaphore)::+::new(CONTENDED_PERMITS));
+                    contend_n(PERMITS, move || {
+                        let $semaphore = $semaphore.clone();
+                        async move {
+                            let _permit = $acquire;
+                            // Held across a yield, so the other tasks find it taken.
+                            anyrt::task::yield_now().await;
+                        }
+                    })
+                    .await;
+                })
+            })),*],
+        )
+    };
+}
+
+/// `PRODUCERS` tasks (spawned with anyrt in every variant, so only the channel differs) send
+/// `MESSAGES / PRODUCERS` numbers each through `$tx`; the calling task receives them all from
+/// `$rx` with `$recv`, and checks their sum.
+macro_rules! mpsc_variant {
+    ($label:literal, $channel:expr, |$tx:ident, $value:ident| $send:expr, |$rx:ident| $recv:expr) => {
+        variant($label, |_| {
+            Box::pin(async {
+                // `mut` for the receivers whose `recv` takes `&mut self`.
+                #[allow(unused_mut)]
+                let ($tx, mut $rx) = $channel;
+                let per_producer = MESSAGES / PRODUCERS;
+                for p in 0..PRODUCERS {
+                    let $tx = $tx.clone();
+                    anyrt::spawn(async move {
+                        for i in 0..per_producer {
+                            let $value = (p * per_producer + i) as u64;
+                            $send;
+                        }
+                    });
+                }
+                drop($tx);
+                let mut sum = 0u64;
+                while let Some(value) = $recv {
+                    sum += value;
+                }
+                let n = MESSAGES as u64;
+                assert_eq!(sum, n * (n - 1) / 2);
+            })
+        })
+    };
+}
+
 /// A TCP group over one connected pair: `$client` and `$server` drive its two ends.
 macro_rules! pair_group {
     ($name:literal, $client:ident, $server:ident) => {
@@ -307,6 +377,11 @@ macro_rules! udp_ping_pong {
 
 /// Every benchmark group, in the order they run.
 pub fn groups() -> Vec<Group> {
+    let (semaphore_uncontended, semaphore_contended) = semaphore_variants!(
+        "native-tokio-sync" tokio::sync::Semaphore => |semaphore| semaphore.acquire().await.unwrap(),
+        "native-async-lock" async_lock::Semaphore => |semaphore| semaphore.acquire().await,
+        "anyrt" anyrt::sync::Semaphore => |semaphore| semaphore.acquire().await.unwrap(),
+    );
     let (uncontended, contended) = mutex_variants!(
         "native-tokio-sync" tokio::sync::Mutex,
         "native-async-lock" async_lock::Mutex,
@@ -485,6 +560,33 @@ pub fn groups() -> Vec<Group> {
         Group::new("mutex_uncontended_10k", false, uncontended),
         // The tasks are spawned with anyrt in all three, so only the mutex differs.
         Group::new("mutex_8_tasks_x_10k", true, contended),
+        Group::new("semaphore_uncontended_10k", false, semaphore_uncontended),
+        // 8 tasks, 2 permits, each held across a yield.
+        Group::new("semaphore_8_tasks_x_10k", true, semaphore_contended),
+        Group::new(
+            "mpsc_1m_4_producers",
+            true,
+            vec![
+                mpsc_variant!(
+                    "native-tokio-sync",
+                    tokio::sync::mpsc::channel(CHANNEL_CAPACITY),
+                    |tx, value| tx.send(value).await.unwrap(),
+                    |rx| rx.recv().await
+                ),
+                mpsc_variant!(
+                    "native-async-channel",
+                    async_channel::bounded(CHANNEL_CAPACITY),
+                    |tx, value| tx.send(value).await.unwrap(),
+                    |rx| rx.recv().await.ok()
+                ),
+                mpsc_variant!(
+                    "anyrt",
+                    anyrt::sync::mpsc::channel(CHANNEL_CAPACITY),
+                    |tx, value| tx.send(value).await.unwrap(),
+                    |rx| rx.recv().await
+                ),
+            ],
+        ),
         pair_group!("tcp_ping_pong_10k_64B", ping, pong),
         pair_group!("tcp_stream_64MiB", send, receive),
         Group::new(
@@ -565,12 +667,21 @@ where
     F: Fn() -> Fut + Clone + Send + 'static,
     Fut: Future<Output = ()> + Send,
 {
+    contend_n(LOCKS, increment).await
+}
+
+/// `CONTENDERS` tasks, each running `step` `times` times.
+async fn contend_n<F, Fut>(times: usize, step: F)
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
     let tasks: Vec<_> = (0..CONTENDERS)
         .map(|_| {
-            let increment = increment.clone();
+            let step = step.clone();
             anyrt::spawn(async move {
-                for _ in 0..LOCKS {
-                    increment().await;
+                for _ in 0..times {
+                    step().await;
                 }
             })
         })

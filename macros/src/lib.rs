@@ -1,12 +1,38 @@
-//! The `#[anyrt::main]` and `#[anyrt::test]` attributes. Use them through the `anyrt` crate,
+//! The `#[anyrt::main]` and `#[anyrt::test]` attributes, and the code generators behind
+//! `anyrt::select!`, `anyrt::join!` and `anyrt::try_join!`. Use them through the `anyrt` crate,
 //! which re-exports them; this crate knows nothing of anyrt's features, so the list of backends a
-//! test runs on comes from a macro of anyrt's.
+//! test runs on comes from a macro of anyrt's, and the function-like macros take the path of the
+//! anyrt crate (`$crate`) as their first input.
 #![forbid(unsafe_code)]
 #![warn(missing_docs, rust_2018_idioms, unreachable_pub)]
 
 use proc_macro::TokenStream;
 use quote::quote;
 use syn::{parse_macro_input, Error, ItemFn, ReturnType};
+
+mod join;
+mod select;
+
+/// The body of `anyrt::select!`: `$crate; [biased;] branches`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_internal(input: TokenStream) -> TokenStream {
+    select::expand(parse_macro_input!(input as select::Select)).into()
+}
+
+/// The body of `anyrt::join!`: `$crate; [biased;] futures`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn join_internal(input: TokenStream) -> TokenStream {
+    join::expand(parse_macro_input!(input as join::Join), false).into()
+}
+
+/// The body of `anyrt::try_join!`: `$crate; [biased;] futures`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn try_join_internal(input: TokenStream) -> TokenStream {
+    join::expand(parse_macro_input!(input as join::Join), true).into()
+}
 
 /// Runs an `async fn main` inside `anyrt::block_on`.
 #[proc_macro_attribute]

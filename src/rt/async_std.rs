@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 
 use super::supervised::{supervise, supervise_blocking, TaskState};
 use super::async_io::AsyncIo;
-use super::{Presence, Runtime};
+use super::{Presence, RemoteAbort, Runtime};
 use crate::task::JoinError;
 
 /// The async-std backend.
@@ -109,6 +109,10 @@ impl Runtime for AsyncStd {
 
     fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
         handle.state.is_finished()
+    }
+
+    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort> {
+        handle.state.clone()
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {

@@ -25,8 +25,9 @@
 //! With a single backend compiled, [`Kind`] has one variant: every `match` below folds away and
 //! calls go straight to the backend.
 //!
-//! Adding a backend means writing its file, adding one line to [`with_backends!`] and its cargo
-//! feature; `define_backends!` generates its variant of every enum here and of [`Backend`].
+//! Adding a backend means writing its file, adding one line to [`with_backends!`] (which
+//! generates its variant of the public [`Backend`] enum, of [`Kind`] and of every dispatch enum)
+//! and declaring its cargo feature.
 
 use std::cell::Cell;
 use std::fmt;
@@ -34,6 +35,7 @@ use std::future::Future;
 use std::io;
 use std::os::fd::AsFd;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
@@ -99,6 +101,10 @@ pub(crate) trait Runtime {
     fn abort<T>(handle: &Self::JoinHandle<T>);
     /// Whether the task has produced its result (or been cancelled).
     fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool;
+    /// The handle's `abort` and `is_finished`, shared with other threads (for
+    /// [`crate::task::AbortHandle`]); they keep working once the handle is dropped. Allocates at
+    /// most once per task, and only when called: `spawn` pays nothing for it.
+    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort>;
     /// Yields once to the backend's scheduler.
     fn yield_now() -> impl Future<Output = ()> + Send;
     /// Runs `future` to completion on the current thread.
@@ -187,8 +193,17 @@ pub(crate) trait Reactor {
 /// The reactor of backend `R`.
 type ReactorOf<R> = <R as Runtime>::Reactor;
 
-/// What ties a backend to the enums of this module; implemented for every backend by
-/// `define_backends!`, so backend files never name another backend's variant.
+/// A task's `abort` and `is_finished`, shareable between threads: what an
+/// [`AbortHandle`](crate::task::AbortHandle) holds.
+pub(crate) trait RemoteAbort: Send + Sync {
+    /// Requests cancellation, as [`Runtime::abort`] does; returns at once.
+    fn abort(&self);
+    /// Whether the task has produced its result (or been cancelled).
+    fn is_finished(&self) -> bool;
+}
+
+/// What ties a backend's own types to the enums of this module; implemented for every backend
+/// by `define_backends!`, so backend files never name another backend's variant.
 trait Wrap: Runtime {
     /// This backend.
     const KIND: Kind;
@@ -555,6 +570,12 @@ pub(crate) fn current() -> Kind {
     }
 }
 
+/// A random number below `n` (at least 1): the one place anyrt draws randomness (`select!`'s
+/// branch order), so that a deterministic backend can make it seeded.
+pub(crate) fn random_below(n: u32) -> u32 {
+    fastrand::u32(..n)
+}
+
 /// Whether this thread is running async code (a task, or the future of a `block_on`), where
 /// blocking the thread would stall a runtime. Blocking closures (anyrt's or a backend's own) and
 /// plain threads with a runtime entered are not async code.
@@ -619,6 +640,10 @@ impl<T> JoinHandle<T> {
 
     pub(crate) fn is_finished(&self) -> bool {
         each!(self, JoinHandle, |Rt, handle| Rt::is_finished(handle))
+    }
+
+    pub(crate) fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
+        each!(self, JoinHandle, |Rt, handle| Rt::abort_handle(handle))
     }
 
     pub(crate) fn backend(&self) -> Backend {

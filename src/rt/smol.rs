@@ -1,4 +1,6 @@
-//! The smol backend: every call anyrt makes into smol.
+//! The smol backend: every call anyrt makes into smol's crates. They are named one by one
+//! (async-executor, async-io, blocking, futures-lite), as the `smol` crate would also compile
+//! six crates the backend never calls.
 //!
 //! Natively, smol's global executor runs on one thread (`SMOL_THREADS`), its `block_on` runs no
 //! spawned task, and dropping a task's handle cancels the task. This backend runs its own
@@ -11,12 +13,12 @@ use std::cell::Cell;
 use std::future::Future;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
 use super::async_io::AsyncIo;
-use super::{Presence, Runtime};
+use super::{Presence, RemoteAbort, Runtime};
 use crate::task::JoinError;
 
 /// The smol backend.
@@ -38,10 +40,10 @@ fn worker_count() -> usize {
 
 /// The executor every smol task of anyrt's runs on, its workers started on first use and never
 /// stopped.
-fn executor() -> &'static smol::Executor<'static> {
+fn executor() -> &'static async_executor::Executor<'static> {
     // A plain static: the executor allocates its state on first use, and the hot path is one
     // atomic load.
-    static EXECUTOR: smol::Executor<'static> = smol::Executor::new();
+    static EXECUTOR: async_executor::Executor<'static> = async_executor::Executor::new();
     static STARTED: AtomicBool = AtomicBool::new(false);
     if !STARTED.load(Ordering::Acquire) {
         super::async_io::start_reactor();
@@ -54,7 +56,7 @@ fn executor() -> &'static smol::Executor<'static> {
 /// Starts the worker threads not started yet. A thread that cannot start is a panic with
 /// anyrt's message, and the next call tries again (a `Once` would be poisoned for good).
 #[cold]
-fn start_workers(executor: &'static smol::Executor<'static>) {
+fn start_workers(executor: &'static async_executor::Executor<'static>) {
     static STARTED: Mutex<usize> = Mutex::new(0);
     let mut started = STARTED.lock().unwrap_or_else(PoisonError::into_inner);
     let wanted = worker_count();
@@ -64,7 +66,7 @@ fn start_workers(executor: &'static smol::Executor<'static>) {
             .name(format!("anyrt-smol-{i}"))
             .spawn(move || {
                 WORKER.set(true);
-                smol::block_on(executor.run(std::future::pending::<()>()))
+                async_io::block_on(executor.run(std::future::pending::<()>()))
             })
             .unwrap_or_else(|e| {
                 panic!("anyrt: could not start smol worker thread {i} of {wanted}: {e}")
@@ -100,7 +102,7 @@ impl Runtime for Smol {
     {
         super::async_io::start_reactor();
         let (f, state) = supervise_blocking(f);
-        TaskHandle::Supervised(SupervisedTask::new(smol::unblock(f), state))
+        TaskHandle::Supervised(SupervisedTask::new(blocking::unblock(f), state))
     }
 
     fn poll_join<T>(
@@ -118,13 +120,17 @@ impl Runtime for Smol {
         handle.is_finished()
     }
 
+    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort> {
+        handle.abort_handle()
+    }
+
     fn yield_now() -> impl Future<Output = ()> + Send {
-        smol::future::yield_now()
+        futures_lite::future::yield_now()
     }
 
     fn block_on<F: Future>(future: F) -> F::Output {
         super::async_io::start_reactor();
-        smol::block_on(future)
+        async_io::block_on(future)
     }
 
 }

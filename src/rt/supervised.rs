@@ -27,6 +27,7 @@ use async_task::FallibleTask;
 use atomic_waker::AtomicWaker;
 use pin_project_lite::pin_project;
 
+use super::RemoteAbort;
 use crate::task::JoinError;
 
 /// What a supervised task and its handle share.
@@ -78,6 +79,16 @@ impl TaskState {
     /// Records that the task is done, whatever came first.
     fn finish(&self) {
         self.state.fetch_or(FINISHED, Ordering::AcqRel);
+    }
+}
+
+impl RemoteAbort for TaskState {
+    fn abort(&self) {
+        TaskState::abort(self);
+    }
+
+    fn is_finished(&self) -> bool {
+        TaskState::is_finished(self)
     }
 }
 
@@ -138,6 +149,16 @@ pin_project! {
         #[pin]
         inner: CatchUnwind<F>,
         state: Arc<TaskState>,
+    }
+
+    impl<F> PinnedDrop for Supervised<F> {
+        // A task dropped unfinished (its `LocalSet` dropped) counts as finished, also for an
+        // `AbortHandle`, which sees only the state; its future goes first.
+        fn drop(this: Pin<&mut Self>) {
+            let this = this.project();
+            let _ = this.inner.close::<()>(Ok(()));
+            this.state.finish();
+        }
     }
 }
 
@@ -235,6 +256,10 @@ impl<T> SupervisedTask<T> {
     pub(crate) fn is_finished(&self) -> bool {
         self.state.is_finished() || self.task.as_ref().is_some_and(|task| task.is_finished())
     }
+
+    pub(crate) fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
+        self.state.clone()
+    }
 }
 
 impl<T> Drop for SupervisedTask<T> {
@@ -261,18 +286,27 @@ mod abortable {
     /// A separate `Arc` of abort state, as [`Supervised`] keeps, made spawning 10,000 tasks on smol
     /// 25-40% slower in `benches/paired.rs` than smol's own `spawn`; a bigger task allocation of the
     /// same size cost 5-10%, so the cost is the second allocation, not the bytes.
+    ///
+    /// An `AbortHandle` must abort the task from anywhere, after this handle is gone too, and
+    /// async-task cancels only through the `Task`. So the first `abort_handle` call moves the
+    /// `Task` into an `Arc` this handle shares with the abort handles (the one allocation, made
+    /// only then); each of them then works on the same state.
     pub(crate) struct AbortableTask<T> {
-        // Locked only by `abort` and `is_finished`; the `&mut self` paths use `get_mut`.
+        // Locked only by `abort`, `is_finished` and `abort_handle`; the `&mut self` paths use
+        // `get_mut`.
         handle: Mutex<Handle<T>>,
-        /// Starts the cancellation: written where `T: Send + 'static` is known, so that `abort`
-        /// needs no bounds.
-        cancel: fn(FallibleTask<Result<T, JoinError>>) -> Cancelling<T>,
+        /// Gives a shared handle the type of an `AbortHandle`'s: written in `new`, where
+        /// `T: Send + 'static` is known, so that the methods need no bounds.
+        share: fn(Arc<AbortableTask<T>>) -> Arc<dyn RemoteAbort>,
     }
 
     enum Handle<T> {
         Running(FallibleTask<Result<T, JoinError>>),
         /// Aborted: boxed, as it is rare and the handle should stay small.
         Aborted(Box<Abort<T>>),
+        /// An `AbortHandle` exists: the state moved into this `Arc`, which it holds too (and
+        /// which is never `Shared` itself).
+        Shared(Arc<AbortableTask<T>>),
         /// The result was taken, or the handle dropped.
         Gone,
     }
@@ -322,7 +356,7 @@ mod abortable {
         {
             AbortableTask {
                 handle: Mutex::new(Handle::Running(task.fallible())),
-                cancel: |task| Box::pin(task.cancel()),
+                share: |shared| shared,
             }
         }
 
@@ -331,38 +365,56 @@ mod abortable {
         }
 
         pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
-            let handle = self
-                .handle
+            self.handle
                 .get_mut()
-                .unwrap_or_else(PoisonError::into_inner);
-            match handle {
-                // `None`: the executor was dropped with the task still in it.
-                Handle::Running(task) => Pin::new(task)
-                    .poll(cx)
-                    .map(|output| output.unwrap_or_else(|| Err(JoinError::cancelled()))),
-                Handle::Aborted(abort) => {
-                    if !abort.poll(Some(cx.waker())) {
-                        return Poll::Pending;
-                    }
-                    let output = match abort.as_mut() {
-                        Abort::Done(output) => output.take(),
-                        Abort::Cancelling { .. } => None,
-                    };
-                    *handle = Handle::Gone;
-                    Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
-                }
-                Handle::Gone => {
-                    panic!("anyrt: a `JoinHandle` was polled after it returned its result")
-                }
-            }
+                .unwrap_or_else(PoisonError::into_inner)
+                .poll_join(cx)
         }
 
         pub(crate) fn abort(&self) {
+            if matches!(*self.lock(), Handle::Running(_) | Handle::Shared(_)) {
+                // Starting the cancellation needs `T: Send + 'static`, which the shared form's
+                // `RemoteAbort` impl has: go through it. That costs an allocation, once, on a
+                // path that is rare.
+                self.abort_handle().abort();
+            }
+        }
+
+        pub(crate) fn is_finished(&self) -> bool {
+            match &mut *self.lock() {
+                Handle::Running(task) => task.is_finished(),
+                Handle::Aborted(abort) => abort.poll(None),
+                Handle::Shared(shared) => shared.is_finished(),
+                Handle::Gone => true,
+            }
+        }
+
+        pub(crate) fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
+            let mut handle = self.lock();
+            let shared = match &*handle {
+                Handle::Shared(shared) => shared.clone(),
+                _ => {
+                    let state = std::mem::replace(&mut *handle, Handle::Gone);
+                    let shared = Arc::new(AbortableTask {
+                        handle: Mutex::new(state),
+                        share: self.share,
+                    });
+                    *handle = Handle::Shared(shared.clone());
+                    shared
+                }
+            };
+            (self.share)(shared)
+        }
+    }
+
+    /// The shared form of a handle (never `Shared` itself), as an `AbortHandle` holds it.
+    impl<T: Send + 'static> RemoteAbort for AbortableTask<T> {
+        fn abort(&self) {
             let mut handle = self.lock();
             *handle = match std::mem::replace(&mut *handle, Handle::Gone) {
                 Handle::Running(task) => {
                     let mut abort = Abort::Cancelling {
-                        cancel: (self.cancel)(task),
+                        cancel: Box::pin(task.cancel()),
                         waker: None,
                     };
                     // The first poll marks the task cancelled (and schedules it, so the executor
@@ -377,11 +429,33 @@ mod abortable {
             };
         }
 
-        pub(crate) fn is_finished(&self) -> bool {
-            match &mut *self.lock() {
-                Handle::Running(task) => task.is_finished(),
-                Handle::Aborted(abort) => abort.poll(None),
-                Handle::Gone => true,
+        fn is_finished(&self) -> bool {
+            AbortableTask::is_finished(self)
+        }
+    }
+
+    impl<T> Handle<T> {
+        fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+            match self {
+                // `None`: the executor was dropped with the task still in it.
+                Handle::Running(task) => Pin::new(task)
+                    .poll(cx)
+                    .map(|output| output.unwrap_or_else(|| Err(JoinError::cancelled()))),
+                Handle::Aborted(abort) => {
+                    if !abort.poll(Some(cx.waker())) {
+                        return Poll::Pending;
+                    }
+                    let output = match abort.as_mut() {
+                        Abort::Done(output) => output.take(),
+                        Abort::Cancelling { .. } => None,
+                    };
+                    *self = Handle::Gone;
+                    Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
+                }
+                Handle::Shared(shared) => shared.lock().poll_join(cx),
+                Handle::Gone => {
+                    panic!("anyrt: a `JoinHandle` was polled after it returned its result")
+                }
             }
         }
     }
@@ -434,6 +508,13 @@ mod abortable {
             match self {
                 TaskHandle::Abortable(task) => task.is_finished(),
                 TaskHandle::Supervised(task) => task.is_finished(),
+            }
+        }
+
+        pub(crate) fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
+            match self {
+                TaskHandle::Abortable(task) => task.abort_handle(),
+                TaskHandle::Supervised(task) => task.abort_handle(),
             }
         }
     }

@@ -22,7 +22,7 @@ use ::tokio::io::unix::AsyncFd;
 use ::tokio::io::Interest;
 use ::tokio::runtime::{EnterGuard, Handle};
 
-use super::{Direction, Presence, Reactor, Runtime, Source};
+use super::{Direction, Presence, Reactor, RemoteAbort, Runtime, Source};
 use crate::task::JoinError;
 
 /// The tokio backend.
@@ -109,6 +109,9 @@ pub(crate) struct TaskHandle<T> {
     task: ::tokio::task::JoinHandle<T>,
     aborted: AtomicBool,
     blocking: bool,
+    /// Made by the first `abort_handle` (tasks rarely get one): an abort through it counts as
+    /// `aborted` too.
+    remote: OnceLock<Arc<RemoteTask>>,
 }
 
 impl<T> TaskHandle<T> {
@@ -117,7 +120,42 @@ impl<T> TaskHandle<T> {
             task,
             aborted: AtomicBool::new(false),
             blocking,
+            remote: OnceLock::new(),
         }
+    }
+
+    fn aborted(&self) -> bool {
+        self.aborted.load(Ordering::Acquire)
+            || self
+                .remote
+                .get()
+                .is_some_and(|remote| remote.aborted.load(Ordering::Acquire))
+    }
+}
+
+/// Aborts a tokio task, first noting in `aborted` whether the abort reaches it unfinished.
+fn abort_task(task: &::tokio::task::AbortHandle, aborted: &AtomicBool, blocking: bool) {
+    // A started blocking closure runs on and keeps its result, panic included.
+    if !blocking && !task.is_finished() {
+        aborted.store(true, Ordering::Release);
+    }
+    task.abort();
+}
+
+/// What a tokio task's `AbortHandle`s share with its handle.
+struct RemoteTask {
+    task: ::tokio::task::AbortHandle,
+    aborted: AtomicBool,
+    blocking: bool,
+}
+
+impl RemoteAbort for RemoteTask {
+    fn abort(&self) {
+        abort_task(&self.task, &self.aborted, self.blocking);
+    }
+
+    fn is_finished(&self) -> bool {
+        self.task.is_finished()
     }
 }
 
@@ -192,7 +230,7 @@ impl Runtime for Tokio {
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, JoinError>> {
         let result = ready!(Pin::new(&mut handle.task).poll(cx));
-        if handle.aborted.load(Ordering::Acquire) {
+        if handle.aborted() {
             // Aborted before it finished: whatever the poll the abort raced with produced, an
             // output or a panic on its way out, goes with the task, as on the other backends.
             return Poll::Ready(Err(JoinError::cancelled()));
@@ -210,6 +248,19 @@ impl Runtime for Tokio {
 
     fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
         handle.task.is_finished()
+    }
+
+    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort> {
+        handle
+            .remote
+            .get_or_init(|| {
+                Arc::new(RemoteTask {
+                    task: handle.task.abort_handle(),
+                    aborted: AtomicBool::new(false),
+                    blocking: handle.blocking,
+                })
+            })
+            .clone()
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {

@@ -16,6 +16,7 @@ use std::task::{Context, Poll};
 use async_executor::LocalExecutor;
 use pin_project_lite::pin_project;
 
+use super::task_local::enter_task;
 use super::JoinHandle;
 use crate::rt::supervised::{supervise, SupervisedTask};
 use crate::Backend;
@@ -138,12 +139,30 @@ impl<F: Future> Future for Driven<F> {
     }
 }
 
+pin_project! {
+    /// Polls a local task one task level deeper than the code driving its set (see
+    /// `task_local.rs`), so that it does not inherit that code's task-locals.
+    struct Nested<F> {
+        #[pin]
+        future: F,
+    }
+}
+
+impl<F: Future> Future for Nested<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let _nested = enter_task();
+        self.project().future.poll(cx)
+    }
+}
+
 fn spawn_on<F>(executor: &LocalExecutor<'static>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let (future, state) = supervise(future);
+    let (future, state) = supervise(Nested { future });
     JoinHandle::local(
         SupervisedTask::new(executor.spawn(future), state),
         Backend::current(),

@@ -1,4 +1,5 @@
-//! Tasks: [`spawn`], [`spawn_blocking`], [`yield_now`], and the [`JoinHandle`] they return.
+//! Tasks: [`spawn`], [`spawn_blocking`], [`yield_now`], the [`JoinHandle`] they return and its
+//! [`AbortHandle`]; [`JoinSet`]; local tasks ([`LocalSet`]); task-local storage ([`LocalKey`]).
 //!
 //! The task contract is the same on every backend:
 //!
@@ -17,16 +18,27 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::task::{ready, Context, Poll};
 
-use crate::rt;
 use crate::rt::supervised::SupervisedTask;
+use crate::rt::{self, RemoteAbort};
 use crate::Backend;
 
+mod join_set;
 mod local;
+mod task_local;
 
+pub use join_set::JoinSet;
 pub use local::{block_on_local, spawn_local, LocalSet};
+#[doc(hidden)]
+pub use task_local::Slot as __Slot;
+pub use task_local::{AccessError, LocalKey};
+
+/// The named futures of this module.
+pub mod futures {
+    pub use super::task_local::TaskLocalFuture;
+}
 
 /// Spawns a task on the runtime running the caller, and returns a handle to await its output.
 ///
@@ -213,6 +225,30 @@ impl<T> JoinHandle<T> {
         }
     }
 
+    /// An [`AbortHandle`] for this task: it can abort the task (and ask whether it finished)
+    /// from anywhere, while this handle is awaited elsewhere or after it was dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # anyrt::block_on(async {
+    /// let handle = anyrt::spawn(anyrt::time::sleep(Duration::from_secs(60)));
+    /// let abort = handle.abort_handle();
+    /// anyrt::spawn(async move { abort.abort() });
+    /// assert!(handle.await.unwrap_err().is_cancelled());
+    /// # });
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle {
+        let inner = match &self.inner {
+            Inner::Runtime(handle) => handle.abort_handle(),
+            Inner::Local(task, _) => task.abort_handle(),
+            Inner::Done(_) => Arc::new(Finished),
+        };
+        AbortHandle { inner }
+    }
+
     /// The backend running the task; for a local task, the backend that served the
     /// [`spawn_local`] call.
     pub fn backend(&self) -> Backend {
@@ -244,6 +280,68 @@ impl<T> fmt::Debug for JoinHandle<T> {
             .field("backend", &self.backend())
             .field("finished", &self.is_finished())
             .finish()
+    }
+}
+
+/// Aborts a task without owning its output; made by [`JoinHandle::abort_handle`] and
+/// [`JoinSet::spawn`].
+///
+/// It may be cloned and sent between threads; dropping it does nothing to the task. `abort`
+/// works like [`JoinHandle::abort`], whether or not the task's `JoinHandle` still exists.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// # anyrt::block_on(async {
+/// let handle = anyrt::spawn(anyrt::time::sleep(Duration::from_secs(60)));
+/// let abort = handle.abort_handle();
+/// drop(handle); // detached, but still abortable
+/// assert!(!abort.is_finished());
+/// abort.abort();
+/// while !abort.is_finished() {
+///     anyrt::task::yield_now().await;
+/// }
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct AbortHandle {
+    inner: Arc<dyn RemoteAbort>,
+}
+
+impl AbortHandle {
+    pub(crate) fn new(inner: Arc<dyn RemoteAbort>) -> AbortHandle {
+        AbortHandle { inner }
+    }
+
+    /// Cancels the task, without waiting; see [`JoinHandle::abort`].
+    pub fn abort(&self) {
+        self.inner.abort();
+    }
+
+    /// Whether the task has finished: returned, panicked, or been cancelled.
+    pub fn is_finished(&self) -> bool {
+        self.inner.is_finished()
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle")
+            .field("finished", &self.is_finished())
+            .finish()
+    }
+}
+
+/// The abort of a task whose handle has returned its result already.
+struct Finished;
+
+impl RemoteAbort for Finished {
+    fn abort(&self) {}
+
+    fn is_finished(&self) -> bool {
+        true
     }
 }
 

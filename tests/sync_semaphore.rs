@@ -1,0 +1,215 @@
+//! `anyrt::sync::Semaphore`: first in, first out on every backend (SEMANTICS.md, Semaphore).
+
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use anyrt::sync::{Semaphore, TryAcquireError};
+use common::{panic_message_of, within};
+use futures_lite::future::poll_once;
+
+#[anyrt::test]
+async fn never_more_holders_than_permits() {
+    let semaphore = Arc::new(Semaphore::new(3));
+    let inside = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (semaphore, inside, most) = (semaphore.clone(), inside.clone(), most.clone());
+            anyrt::spawn(async move {
+                for _ in 0..20 {
+                    let _permit = semaphore.acquire().await.unwrap();
+                    let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    anyrt::task::yield_now().await;
+                    inside.fetch_sub(1, Ordering::SeqCst);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        within("task", task).await.unwrap();
+    }
+    assert_eq!(most.load(Ordering::SeqCst), 3);
+    assert_eq!(semaphore.available_permits(), 3);
+}
+
+#[anyrt::test]
+async fn waiters_get_permits_in_the_order_they_asked() {
+    let semaphore = Semaphore::new(0);
+    let mut waiters: Vec<_> = (0..4).map(|_| Box::pin(semaphore.acquire())).collect();
+    for waiter in &mut waiters {
+        assert!(poll_once(waiter.as_mut()).await.is_none());
+    }
+    let mut permits = Vec::new();
+    for i in 0..4 {
+        semaphore.add_permits(1);
+        // Only the first still waiting gets it; those behind stay queued.
+        for later in waiters.iter_mut().skip(i + 1).rev() {
+            assert!(
+                poll_once(later.as_mut()).await.is_none(),
+                "jumped the queue"
+            );
+        }
+        let permit = poll_once(waiters[i].as_mut()).await.expect("its turn");
+        permits.push(permit.unwrap());
+    }
+}
+
+#[anyrt::test]
+async fn a_large_request_is_not_overtaken_by_later_small_ones() {
+    let semaphore = Semaphore::new(1);
+    let mut large = Box::pin(semaphore.acquire_many(3));
+    assert!(poll_once(large.as_mut()).await.is_none());
+    // The free permit is set aside for the head of the queue.
+    assert_eq!(semaphore.available_permits(), 0);
+    assert_eq!(
+        semaphore.try_acquire().unwrap_err(),
+        TryAcquireError::NoPermits
+    );
+    let mut small = Box::pin(semaphore.acquire());
+    assert!(poll_once(small.as_mut()).await.is_none());
+    semaphore.add_permits(1);
+    assert!(
+        poll_once(small.as_mut()).await.is_none(),
+        "overtook the large request"
+    );
+    semaphore.add_permits(1);
+    let permit = poll_once(large.as_mut()).await.expect("three now").unwrap();
+    assert_eq!(permit.num_permits(), 3);
+    assert!(poll_once(small.as_mut()).await.is_none());
+    drop(permit);
+    assert!(poll_once(small.as_mut()).await.is_some());
+}
+
+#[anyrt::test]
+async fn a_task_that_releases_and_acquires_again_queues_behind_waiters() {
+    let semaphore = Arc::new(Semaphore::new(1));
+    let permit = semaphore.clone().acquire_owned().await.unwrap();
+    let (queued_tx, queued_rx) = std::sync::mpsc::channel();
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let other = {
+        let (semaphore, order) = (semaphore.clone(), order.clone());
+        anyrt::spawn(async move {
+            let mut acquire = Box::pin(semaphore.acquire());
+            assert!(poll_once(acquire.as_mut()).await.is_none());
+            queued_tx.send(()).unwrap();
+            let _permit = acquire.await.unwrap();
+            order.lock().unwrap().push("waiter");
+        })
+    };
+    within(
+        "the other task queues",
+        anyrt::task::spawn_blocking(move || queued_rx.recv().unwrap()),
+    )
+    .await
+    .unwrap();
+    drop(permit);
+    let _again = semaphore.acquire().await.unwrap();
+    order.lock().unwrap().push("releaser");
+    drop(_again);
+    within("waiter", other).await.unwrap();
+    assert_eq!(*order.lock().unwrap(), ["waiter", "releaser"]);
+}
+
+#[anyrt::test]
+async fn dropping_a_waiting_acquire_gives_back_the_permits_set_aside_for_it() {
+    let semaphore = Semaphore::new(2);
+    let mut large = Box::pin(semaphore.acquire_many(3));
+    assert!(poll_once(large.as_mut()).await.is_none());
+    assert_eq!(semaphore.available_permits(), 0);
+    drop(large);
+    assert_eq!(semaphore.available_permits(), 2);
+    assert_eq!(semaphore.try_acquire_many(2).unwrap().num_permits(), 2);
+}
+
+#[anyrt::test]
+async fn close_fails_waiters_and_later_acquires_but_held_permits_stay_valid() {
+    let semaphore = Arc::new(Semaphore::new(1));
+    let held = semaphore.try_acquire().unwrap();
+    let waiter = {
+        let semaphore = semaphore.clone();
+        anyrt::spawn(async move { semaphore.acquire().await.map(|p| p.num_permits()) })
+    };
+    common::eventually("waiter queued", || !waiter.is_finished()).await;
+    anyrt::time::sleep(std::time::Duration::from_millis(5)).await;
+    semaphore.close();
+    let error = within("waiter", waiter).await.unwrap().unwrap_err();
+    assert_eq!(error.to_string(), "semaphore closed");
+    assert!(semaphore.is_closed());
+    assert!(semaphore.acquire().await.is_err());
+    assert!(semaphore.clone().acquire_owned().await.is_err());
+    assert_eq!(
+        semaphore.try_acquire().unwrap_err(),
+        TryAcquireError::Closed
+    );
+    assert_eq!(held.num_permits(), 1);
+    drop(held);
+    assert_eq!(semaphore.available_permits(), 1);
+}
+
+#[anyrt::test]
+async fn owned_permits_move_into_tasks_and_go_back_when_dropped() {
+    let semaphore = Arc::new(Semaphore::new(2));
+    let permit = semaphore.clone().acquire_many_owned(2).await.unwrap();
+    assert!(Arc::ptr_eq(permit.semaphore(), &semaphore));
+    assert_eq!(semaphore.available_permits(), 0);
+    within("task", anyrt::spawn(async move { drop(permit) }))
+        .await
+        .unwrap();
+    assert_eq!(semaphore.available_permits(), 2);
+    let owned = semaphore.clone().try_acquire_owned().unwrap();
+    assert!(semaphore.clone().try_acquire_many_owned(2).is_err());
+    drop(owned);
+}
+
+#[anyrt::test]
+async fn forget_merge_and_split_count_permits() {
+    let semaphore = Semaphore::new(5);
+    let mut permit = semaphore.acquire_many(2).await.unwrap();
+    permit.merge(semaphore.try_acquire().unwrap());
+    assert_eq!(permit.num_permits(), 3);
+    let part = permit.split(2).unwrap();
+    assert!(permit.split(2).is_none());
+    assert_eq!(part.num_permits(), 2);
+    part.forget();
+    drop(permit);
+    // 5 - 2 forgotten.
+    assert_eq!(semaphore.available_permits(), 3);
+    assert_eq!(semaphore.forget_permits(10), 3);
+    assert_eq!(semaphore.available_permits(), 0);
+
+    let (a, b) = (Semaphore::new(1), Semaphore::new(1));
+    let (mut from_a, from_b) = (a.try_acquire().unwrap(), b.try_acquire().unwrap());
+    let message = panic_message_of(move || from_a.merge(from_b));
+    assert_eq!(
+        message,
+        "anyrt: permits of two different semaphores cannot be merged"
+    );
+}
+
+#[anyrt::test]
+async fn bad_permit_counts_panic_with_anyrt_messages() {
+    let message = panic_message_of(|| Semaphore::new(Semaphore::MAX_PERMITS + 1));
+    assert!(
+        message.starts_with("anyrt: a semaphore holds at most"),
+        "{message}"
+    );
+    let semaphore = Semaphore::new(Semaphore::MAX_PERMITS - 1);
+    let message = panic_message_of(|| semaphore.add_permits(2));
+    assert!(message.starts_with("anyrt: adding 2 permits"), "{message}");
+    semaphore.add_permits(1);
+    assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS);
+}
+
+#[anyrt::test]
+async fn a_static_semaphore_bounds_spawned_tasks() {
+    static SLOTS: Semaphore = Semaphore::const_new(1);
+    let permit = SLOTS.acquire().await.unwrap();
+    let task = anyrt::spawn(async { SLOTS.acquire().await.map(|p| p.num_permits()) });
+    anyrt::time::sleep(std::time::Duration::from_millis(10)).await;
+    assert!(!task.is_finished());
+    drop(permit);
+    assert_eq!(within("task", task).await.unwrap(), Ok(1));
+}
