@@ -5,7 +5,8 @@
 //!
 //! - [`Executor`] spawns hyper's background tasks with [`crate::spawn`];
 //! - [`Timer`] gives hyper anyrt's [`Sleep`], for header-read timeouts and keep-alive;
-//! - [`TcpStream`] implements `hyper::rt::Read` and `hyper::rt::Write`, so it is handed to
+//! - [`TcpStream`] and [`UnixStream`](crate::net::UnixStream) implement `hyper::rt::Read` and
+//!   `hyper::rt::Write`, so they are handed to
 //!   hyper's connection builders directly, with no wrapper.
 //!
 //! Reads go through a small buffer on the stack: hyper's read cursor can only be advanced with
@@ -57,6 +58,7 @@ use std::time::{Duration, Instant};
 
 use hyper::rt::ReadBufCursor;
 
+use crate::net::stream;
 use crate::net::TcpStream;
 use crate::time::{sleep, sleep_until, Sleep};
 
@@ -101,46 +103,59 @@ impl hyper::rt::Sleep for Sleep {}
 /// Bytes read per poll at most: a stack buffer, copied into hyper's cursor.
 const READ_CHUNK: usize = 16 * 1024;
 
-impl hyper::rt::Read for TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        mut buf: ReadBufCursor<'_>,
-    ) -> Poll<io::Result<()>> {
-        let mut chunk = [0u8; READ_CHUNK];
-        let len = buf.remaining().min(READ_CHUNK);
-        let n = ready!(self.get_mut().inner.poll_read(cx, &mut chunk[..len]))?;
-        buf.put_slice(&chunk[..n]);
-        Poll::Ready(Ok(()))
-    }
+/// hyper's `Read` and `Write` for a stream type, given how to reach its registered stream.
+macro_rules! hyper_io {
+    ($Type:ty, |$this:ident| $io:expr) => {
+        impl hyper::rt::Read for $Type {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                mut buf: ReadBufCursor<'_>,
+            ) -> Poll<io::Result<()>> {
+                let $this = &*self;
+                let mut chunk = [0u8; READ_CHUNK];
+                let len = buf.remaining().min(READ_CHUNK);
+                let n = ready!(stream::poll_read($io, cx, &mut chunk[..len]))?;
+                buf.put_slice(&chunk[..n]);
+                Poll::Ready(Ok(()))
+            }
+        }
+
+        impl hyper::rt::Write for $Type {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                let $this = &*self;
+                stream::poll_write($io, cx, buf)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let $this = &*self;
+                Poll::Ready(stream::shutdown_write($io))
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                let $this = &*self;
+                stream::poll_write_vectored($io, cx, bufs)
+            }
+        }
+    };
 }
 
-impl hyper::rt::Write for TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().inner.poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().inner.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_close_write(cx)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().inner.poll_write_vectored(cx, bufs)
-    }
-}
+hyper_io!(TcpStream, |this| &this.io);
+#[cfg(unix)]
+hyper_io!(crate::net::UnixStream, |this| &this.io);

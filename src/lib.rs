@@ -63,6 +63,10 @@
 //! - [`task_local!`] values follow their task across `.await`s and threads; spawned tasks do not
 //!   inherit them.
 //! - Closing a [`net::TcpStream`]'s write half sends FIN on every backend.
+//! - Every socket ([`net`]: TCP, UDP, Unix) is a std socket that anyrt drives itself, waiting for
+//!   readiness through the backend: error kinds and messages, truncation and FIN are the same
+//!   everywhere, and every stream implements futures-io's and tokio's I/O traits in every build.
+//!   [`io::AsyncFd`] gives the same readiness for any descriptor.
 //!
 //! What stays backend-defined (timer resolution, thread and pool sizes) is listed in the
 //! repository's `SEMANTICS.md`, with the test proving each guarantee.
@@ -89,6 +93,7 @@ mod rt;
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub mod hyper;
+pub mod io;
 pub mod net;
 pub mod sync;
 pub mod task;

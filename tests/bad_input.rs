@@ -296,6 +296,82 @@ fn rows() -> Vec<Row> {
         }
     );
     row!(
+        "UDP join_multicast_v4 at a unicast address",
+        error(ErrorKind::InvalidInput),
+        async {
+            let socket = anyrt::net::UdpSocket::bind("0.0.0.0:0").await.unwrap();
+            io_outcome(
+                socket.join_multicast_v4(
+                    std::net::Ipv4Addr::LOCALHOST,
+                    std::net::Ipv4Addr::UNSPECIFIED,
+                ),
+                "joined",
+            )
+        }
+    );
+    row!(
+        "UDP send_to an empty address list",
+        error(ErrorKind::InvalidInput),
+        async {
+            let socket = anyrt::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            io_outcome(socket.send_to(b"x", &[][..]).await, "sent")
+        }
+    );
+    row!(
+        "UDP try_io with an interest nothing will signal",
+        value("f ran once, at once: WouldBlock"),
+        async {
+            // try_io never waits for the interest: it runs f at once, whatever the interest.
+            let socket = anyrt::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+            let mut calls = 0;
+            let result = socket.try_io(anyrt::io::Interest::READABLE, || {
+                calls += 1;
+                socket2::SockRef::from(&socket).peek_sender().map(drop)
+            });
+            match result {
+                Err(e) if e.kind() == ErrorKind::WouldBlock && calls == 1 => {
+                    value("f ran once, at once: WouldBlock")
+                }
+                other => value(&format!("{other:?} after {calls} calls")),
+            }
+        }
+    );
+    #[cfg(unix)]
+    {
+        row!(
+            "UnixListener::bind a path longer than sun_path",
+            error(ErrorKind::InvalidInput),
+            async {
+                let long = std::env::temp_dir().join("x".repeat(200));
+                io_outcome(anyrt::net::UnixListener::bind(long), "bound")
+            }
+        );
+        row!(
+            "UnixListener::bind a path that exists",
+            error(ErrorKind::AddrInUse),
+            async {
+                let path = std::env::temp_dir().join(format!(
+                    "anyrt-bad-input-{}-{}.sock",
+                    std::process::id(),
+                    anyrt::Backend::current().name()
+                ));
+                let _ = std::fs::remove_file(&path);
+                std::fs::write(&path, b"").unwrap();
+                let outcome = io_outcome(anyrt::net::UnixListener::bind(&path), "bound");
+                let _ = std::fs::remove_file(&path);
+                outcome
+            }
+        );
+        row!(
+            "AsyncFd::new on a regular file (epoll refuses it)",
+            error(ErrorKind::PermissionDenied),
+            async {
+                let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+                io_outcome(anyrt::io::AsyncFd::new(file), "registered")
+            }
+        );
+    }
+    row!(
         "mpsc::channel(0)",
         panic("anyrt: `mpsc::channel` needs a capacity of at least 1"),
         async {

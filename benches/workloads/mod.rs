@@ -227,10 +227,8 @@ macro_rules! anyrt_pair {
             let (client, (server, _)) = (client.unwrap(), server.unwrap());
             client.set_nodelay(true).unwrap();
             server.set_nodelay(true).unwrap();
-            // anyrt's streams have tokio's traits only when rt-tokio is compiled.
-            #[cfg(not(feature = "rt-tokio"))]
-            let _ = $backend;
-            #[cfg(feature = "rt-tokio")]
+            // anyrt's streams have both trait families in every build; each backend is timed
+            // through the family its native uses.
             if $backend == Backend::Tokio {
                 zip(tokio_io_tcp::$client(client), tokio_io_tcp::$server(server)).await;
                 return;
@@ -349,6 +347,32 @@ macro_rules! pair_group {
             ],
         )
     };
+}
+
+/// `ROUND_TRIPS` datagrams of `MESSAGE` bytes between two connected sockets of type `$Udp`,
+/// each waiting for its echo, both ends driven in one task (`zip`).
+macro_rules! udp_ping_pong {
+    ($($Udp:ident)::+) => {{
+        let a = $($Udp)::+::bind("127.0.0.1:0").await.unwrap();
+        let b = $($Udp)::+::bind("127.0.0.1:0").await.unwrap();
+        a.connect(b.local_addr().unwrap()).await.unwrap();
+        b.connect(a.local_addr().unwrap()).await.unwrap();
+        let ping = async {
+            let mut buf = [7u8; MESSAGE];
+            for _ in 0..ROUND_TRIPS {
+                a.send(&buf).await.unwrap();
+                a.recv(&mut buf).await.unwrap();
+            }
+        };
+        let pong = async {
+            let mut buf = [0u8; MESSAGE];
+            for _ in 0..ROUND_TRIPS {
+                let n = b.recv(&mut buf).await.unwrap();
+                b.send(&buf[..n]).await.unwrap();
+            }
+        };
+        zip(ping, pong).await;
+    }};
 }
 
 /// Every benchmark group, in the order they run.
@@ -566,6 +590,43 @@ pub fn groups() -> Vec<Group> {
         pair_group!("tcp_ping_pong_10k_64B", ping, pong),
         pair_group!("tcp_stream_64MiB", send, receive),
         Group::new(
+            "tcp_owned_halves_64MiB",
+            true,
+            vec![
+                variant("native", |backend| Box::pin(native_owned_halves(backend))),
+                variant("anyrt", |backend| Box::pin(anyrt_owned_halves(backend))),
+            ],
+        ),
+        Group::new(
+            "udp_ping_pong_10k_64B",
+            true,
+            vec![
+                variant("native", |backend| Box::pin(native_udp_ping_pong(backend))),
+                variant("anyrt", |_| {
+                    Box::pin(async { udp_ping_pong!(anyrt::net::UdpSocket) })
+                }),
+            ],
+        ),
+        Group::new(
+            "unix_ping_pong_10k_64B",
+            true,
+            vec![
+                variant("native", |backend| Box::pin(native_unix_ping_pong(backend))),
+                variant("anyrt", |backend| {
+                    Box::pin(async move {
+                        let (a, b) = anyrt::net::UnixStream::pair().unwrap();
+                        // anyrt's streams have both trait families in every build; each backend
+                        // is timed through the family its native uses.
+                        if backend == Backend::Tokio {
+                            zip(tokio_io_tcp::ping(a), tokio_io_tcp::pong(b)).await;
+                        } else {
+                            zip(futures_io_tcp::ping(a), futures_io_tcp::pong(b)).await;
+                        }
+                    })
+                }),
+            ],
+        ),
+        Group::new(
             "tcp_connect_accept_1k",
             true,
             vec![
@@ -665,5 +726,103 @@ async fn native_connect_accept(backend: Backend) {
                 drop(server.unwrap());
             }
         }
+    }
+}
+
+/// Native UDP ping-pong on `backend`.
+async fn native_udp_ping_pong(backend: Backend) {
+    match backend {
+        Backend::Tokio => udp_ping_pong!(tokio::net::UdpSocket),
+        Backend::AsyncStd => udp_ping_pong!(async_std::net::UdpSocket),
+        _ => udp_ping_pong!(smol::net::UdpSocket),
+    }
+}
+
+/// Native Unix stream ping-pong on `backend`, over a socket pair.
+async fn native_unix_ping_pong(backend: Backend) {
+    match backend {
+        Backend::Tokio => {
+            let (a, b) = tokio::net::UnixStream::pair().unwrap();
+            zip(tokio_io_tcp::ping(a), tokio_io_tcp::pong(b)).await;
+        }
+        Backend::AsyncStd => {
+            let (a, b) = async_std::os::unix::net::UnixStream::pair().unwrap();
+            zip(futures_io_tcp::ping(a), futures_io_tcp::pong(b)).await;
+        }
+        _ => {
+            let (a, b) = smol::net::unix::UnixStream::pair().unwrap();
+            zip(futures_io_tcp::ping(a), futures_io_tcp::pong(b)).await;
+        }
+    }
+}
+
+/// 64 MiB from a client's write half to a server's read half, native: tokio's owned halves;
+/// async-std and smol have none, so their streams' clones are the halves.
+async fn native_owned_halves(backend: Backend) {
+    match backend {
+        Backend::Tokio => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (client, server) =
+                zip(tokio::net::TcpStream::connect(addr), listener.accept()).await;
+            let (_client_read, client_write) = client.unwrap().into_split();
+            let (server_read, _server_write) = server.unwrap().0.into_split();
+            zip(
+                tokio_io_tcp::send(client_write),
+                tokio_io_tcp::receive(server_read),
+            )
+            .await;
+        }
+        Backend::AsyncStd => {
+            let listener = async_std::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (client, server) =
+                zip(async_std::net::TcpStream::connect(addr), listener.accept()).await;
+            let (client, server) = (client.unwrap(), server.unwrap().0);
+            let (client_write, server_read) = (client.clone(), server.clone());
+            // async-std's close() sends no FIN: shut the write half down by hand.
+            let sending = async move {
+                futures_io_tcp::send(client_write).await;
+                let _ = client.shutdown(std::net::Shutdown::Write);
+            };
+            zip(sending, futures_io_tcp::receive(server_read)).await;
+        }
+        _ => {
+            let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (client, server) =
+                zip(smol::net::TcpStream::connect(addr), listener.accept()).await;
+            let (client, server) = (client.unwrap(), server.unwrap().0);
+            zip(
+                futures_io_tcp::send(client.clone()),
+                futures_io_tcp::receive(server.clone()),
+            )
+            .await;
+        }
+    }
+}
+
+/// The same through anyrt's owned halves, timed through the trait family of the backend's
+/// native.
+async fn anyrt_owned_halves(backend: Backend) {
+    let listener = anyrt::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (client, server) = zip(anyrt::net::TcpStream::connect(addr), listener.accept()).await;
+    let (_client_read, client_write) = client.unwrap().into_split();
+    let (server_read, _server_write) = server.unwrap().0.into_split();
+    if backend == Backend::Tokio {
+        zip(
+            tokio_io_tcp::send(client_write),
+            tokio_io_tcp::receive(server_read),
+        )
+        .await;
+    } else {
+        zip(
+            futures_io_tcp::send(client_write),
+            futures_io_tcp::receive(server_read),
+        )
+        .await;
     }
 }

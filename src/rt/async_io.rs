@@ -1,14 +1,30 @@
-//! Timers and sockets for the backends that run on async-io (async-std, smol).
+//! The reactor of the backends that run on async-io (async-std, smol): timers and readiness.
 //!
-//! Both backends drive the same reactor, so their [`Runtime`](super::Runtime) items for time and
-//! TCP are the same code: each backend's `impl Runtime` expands [`async_io_items!`] for them and
-//! writes only what differs (tasks, blocking pool, `block_on`).
+//! Both backends drive the same reactor, so they name this one type as their
+//! [`Runtime::Reactor`](super::Runtime::Reactor) and write only what differs (tasks, blocking
+//! pool, `block_on`).
 //!
-//! Natively, `close()` on an async-io or async-std stream only flushes: the peer never reads
-//! EOF. `poll_shutdown` here shuts the write half down.
+//! async-io keeps no readiness between waits: each `poll_readable` that returns `Ready` consumes
+//! the event, and the next one re-arms the descriptor (oneshot epoll), which reports at once if
+//! the condition still holds. So `try_io` has nothing to forget when an operation would block.
+//! Sources are registered with `Async::new_nonblocking`, which leaves the descriptor's mode
+//! alone: anyrt sets its own sockets non-blocking before registering them, and a user's
+//! descriptor keeps the mode its owner chose (async-io's `Async::new` would switch it).
 
+use std::future::Future;
+use std::io;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{ready, Context, Poll};
+use std::time::Instant;
+
+use async_io::{Async, Timer};
+
+use super::{Direction, Reactor, Source};
+
+/// The async-io reactor.
+pub(crate) struct AsyncIo;
 
 /// Starts async-io's reactor thread, if it has not started yet.
 ///
@@ -28,112 +44,91 @@ pub(crate) fn start_reactor() {
     }
 }
 
-/// The [`Runtime`](super::Runtime) items of an async-io backend for timers and TCP.
-macro_rules! async_io_items {
-    () => {
-        type Timer = ::async_io::Timer;
-        type TcpListener = ::async_io::Async<::std::net::TcpListener>;
-        type TcpStream = ::async_io::Async<::std::net::TcpStream>;
+impl Reactor for AsyncIo {
+    type Timer = Timer;
+    type Io<S: Source> = Async<S>;
 
-        fn now() -> ::std::time::Instant {
-            ::std::time::Instant::now()
+    fn now() -> Instant {
+        Instant::now()
+    }
+
+    fn timer(deadline: Instant) -> Timer {
+        start_reactor();
+        Timer::at(deadline)
+    }
+
+    fn poll_timer(timer: Pin<&mut Timer>, cx: &mut Context<'_>) -> Poll<()> {
+        timer.poll(cx).map(drop)
+    }
+
+    fn reset_timer(timer: Pin<&mut Timer>, deadline: Instant) {
+        timer.get_mut().set_at(deadline);
+    }
+
+    fn register<S: Source>(source: S) -> io::Result<Async<S>> {
+        start_reactor();
+        Async::new_nonblocking(source)
+    }
+
+    fn get_ref<S: Source>(io: &Async<S>) -> &S {
+        io.get_ref()
+    }
+
+    fn into_inner<S: Source>(io: Async<S>) -> io::Result<S> {
+        io.into_inner()
+    }
+
+    fn poll_ready<S: Source>(
+        io: &Async<S>,
+        direction: Direction,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<()>> {
+        match direction {
+            Direction::Read => io.poll_readable(cx),
+            Direction::Write => io.poll_writable(cx),
         }
+    }
 
-        fn timer(deadline: ::std::time::Instant) -> Self::Timer {
-            $crate::rt::async_io::start_reactor();
-            ::async_io::Timer::at(deadline)
+    async fn ready<S: Source>(io: &Async<S>, direction: Direction) -> io::Result<()> {
+        match direction {
+            Direction::Read => io.readable().await,
+            Direction::Write => io.writable().await,
         }
+    }
 
-        fn poll_timer(
-            timer: ::std::pin::Pin<&mut Self::Timer>,
-            cx: &mut ::std::task::Context<'_>,
-        ) -> ::std::task::Poll<()> {
-            ::std::future::Future::poll(timer, cx).map(drop)
+    fn try_io<S: Source, R>(
+        io: &Async<S>,
+        _direction: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        op(io.get_ref())
+    }
+
+    async fn io<S: Source, R>(
+        io: &Async<S>,
+        direction: Direction,
+        op: impl FnMut(&S) -> io::Result<R> + Send,
+    ) -> io::Result<R> {
+        // async-io's own loop: the operation first, then an optimistic wait for readiness.
+        match direction {
+            Direction::Read => io.read_with(op).await,
+            Direction::Write => io.write_with(op).await,
         }
+    }
 
-        fn reset_timer(timer: ::std::pin::Pin<&mut Self::Timer>, deadline: ::std::time::Instant) {
-            timer.get_mut().set_at(deadline);
-        }
-
-        fn listener_from_std(
-            listener: ::std::net::TcpListener,
-        ) -> ::std::io::Result<Self::TcpListener> {
-            $crate::rt::async_io::start_reactor();
-            ::async_io::Async::new(listener)
-        }
-
-        fn poll_accept(
-            listener: &Self::TcpListener,
-            cx: &mut ::std::task::Context<'_>,
-        ) -> ::std::task::Poll<::std::io::Result<(Self::TcpStream, ::std::net::SocketAddr)>> {
-            loop {
-                match listener.get_ref().accept() {
-                    Ok((stream, addr)) => {
-                        return ::std::task::Poll::Ready(
-                            ::async_io::Async::new(stream).map(|s| (s, addr)),
-                        )
-                    }
-                    Err(e) if e.kind() == ::std::io::ErrorKind::WouldBlock => {
-                        ::std::task::ready!(listener.poll_readable(cx))?;
-                    }
-                    Err(e) => return ::std::task::Poll::Ready(Err(e)),
+    fn poll_io<S: Source, R>(
+        io: &Async<S>,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            match op(io.get_ref()) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    ready!(Self::poll_ready(io, direction, cx))?;
                 }
+                result => return Poll::Ready(result),
             }
         }
-
-        fn connect(
-            addr: ::std::net::SocketAddr,
-        ) -> impl ::std::future::Future<Output = ::std::io::Result<Self::TcpStream>> + Send {
-            $crate::rt::async_io::start_reactor();
-            ::async_io::Async::<::std::net::TcpStream>::connect(addr)
-        }
-
-        fn stream_from_std(stream: ::std::net::TcpStream) -> ::std::io::Result<Self::TcpStream> {
-            $crate::rt::async_io::start_reactor();
-            ::async_io::Async::new(stream)
-        }
-
-        fn poll_read(
-            stream: &mut Self::TcpStream,
-            cx: &mut ::std::task::Context<'_>,
-            buf: &mut [u8],
-        ) -> ::std::task::Poll<::std::io::Result<usize>> {
-            ::futures_lite::io::AsyncRead::poll_read(::std::pin::Pin::new(stream), cx, buf)
-        }
-
-        fn poll_write(
-            stream: &mut Self::TcpStream,
-            cx: &mut ::std::task::Context<'_>,
-            buf: &[u8],
-        ) -> ::std::task::Poll<::std::io::Result<usize>> {
-            ::futures_lite::io::AsyncWrite::poll_write(::std::pin::Pin::new(stream), cx, buf)
-        }
-
-        fn poll_write_vectored(
-            stream: &mut Self::TcpStream,
-            cx: &mut ::std::task::Context<'_>,
-            bufs: &[::std::io::IoSlice<'_>],
-        ) -> ::std::task::Poll<::std::io::Result<usize>> {
-            ::futures_lite::io::AsyncWrite::poll_write_vectored(
-                ::std::pin::Pin::new(stream),
-                cx,
-                bufs,
-            )
-        }
-
-        fn poll_flush(
-            stream: &mut Self::TcpStream,
-            cx: &mut ::std::task::Context<'_>,
-        ) -> ::std::task::Poll<::std::io::Result<()>> {
-            ::futures_lite::io::AsyncWrite::poll_flush(::std::pin::Pin::new(stream), cx)
-        }
-
-        fn poll_shutdown(
-            stream: &mut Self::TcpStream,
-            _: &mut ::std::task::Context<'_>,
-        ) -> ::std::task::Poll<::std::io::Result<()>> {
-            // shutdown(2) does not block, so it needs no readiness.
-            ::std::task::Poll::Ready(stream.get_ref().shutdown(::std::net::Shutdown::Write))
-        }
-    };
+    }
 }

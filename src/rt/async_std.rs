@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use super::supervised::{supervise, supervise_blocking, TaskState};
+use super::async_io::AsyncIo;
 use super::{Presence, RemoteAbort, Runtime};
 use crate::task::JoinError;
 
@@ -63,6 +64,7 @@ pub(crate) struct JoinHandle<T> {
 
 impl Runtime for AsyncStd {
     type JoinHandle<T> = JoinHandle<T>;
+    type Reactor = AsyncIo;
 
     fn presence() -> Presence {
         if async_std::task::try_current().is_some() {
@@ -122,5 +124,4 @@ impl Runtime for AsyncStd {
         async_std::task::block_on(future)
     }
 
-    async_io_items!();
 }

@@ -9,6 +9,19 @@
 //! 3. else a backend whose context is entered on this thread (a tokio runtime);
 //! 4. else the first compiled backend of [`with_backends!`]'s list.
 //!
+//! The contract has two halves. [`Runtime`] is the task half (spawn, blocking pool, `block_on`,
+//! yield, presence); its associated [`Reactor`] is the time and I/O half (timers, and readiness
+//! of registered sockets). Backends that share a reactor share its implementation: async-std and
+//! smol both name `async_io::AsyncIo`, written once as plain code.
+//!
+//! The I/O half is readiness over a *source*: anyrt registers a socket (`S`, a std socket type
+//! or a user's descriptor) with the reactor, waits for it to become readable or writable, and
+//! runs the system call on `&S` itself. Every socket type of `net` is written once on top of
+//! that, so the backends agree on error kinds, truncation and FIN by construction. A backend with
+//! no OS sockets (the planned simulation) implements [`Reactor`] for its own in-memory sources:
+//! its `Io<S>` answers readiness from the simulated network, and registering an OS descriptor
+//! (`AsyncFd`, `from_std`) is where it returns an `Unsupported` `io::Error`.
+//!
 //! With a single backend compiled, [`Kind`] has one variant: every `match` below folds away and
 //! calls go straight to the backend.
 //!
@@ -20,7 +33,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -43,13 +56,13 @@ macro_rules! with_backends {
     };
 }
 
-// Helpers shared by backends, declared before them so their macros are in scope.
+// The reactor shared by the async-io backends, and the task supervision of those that need it.
 #[cfg(any(feature = "rt-async-std", feature = "rt-smol"))]
-#[macro_use]
 mod async_io;
 pub(crate) mod supervised;
 
-/// The contract every backend implements, in the order its file lists the items.
+/// The task half of the contract every backend implements, in the order its file lists the
+/// items.
 ///
 /// Everything a backend does differently from the others is normalised here or in the backend's
 /// file, never in the public modules: handles return [`JoinError`] instead of unwinding, a dropped
@@ -57,12 +70,8 @@ pub(crate) mod supervised;
 pub(crate) trait Runtime {
     /// The handle of a spawned task or blocking closure.
     type JoinHandle<T>: Unpin;
-    /// A one-shot timer, created for a deadline that is still in the future.
-    type Timer;
-    /// A listening socket registered with the backend's reactor.
-    type TcpListener: Unpin;
-    /// A connected socket registered with the backend's reactor.
-    type TcpStream: Unpin;
+    /// The timers and I/O readiness this backend's tasks use.
+    type Reactor: Reactor;
 
     /// How strongly this backend claims the current thread.
     fn presence() -> Presence;
@@ -100,51 +109,89 @@ pub(crate) trait Runtime {
     fn yield_now() -> impl Future<Output = ()> + Send;
     /// Runs `future` to completion on the current thread.
     fn block_on<F: Future>(future: F) -> F::Output;
+}
+
+/// What can be registered with a reactor: a descriptor that can be shared between tasks.
+pub(crate) trait Source: AsFd + Send + Sync + 'static {}
+
+impl<S: AsFd + Send + Sync + 'static> Source for S {}
+
+/// Which readiness an I/O operation waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    /// Readable: data, a connection to accept, end-of-file, or a pending socket error.
+    Read,
+    /// Writable: room in the send buffer, or the write side closed.
+    Write,
+}
+
+/// The time and I/O half of the contract: timers, and readiness of registered sources.
+///
+/// Two ways to wait exist because the natives offer both: `poll_ready` and `poll_io` keep one
+/// waker per direction (for `poll_*` methods and `AsyncRead`), `ready` and `io` are futures any
+/// number of tasks can wait on at once (for `async fn`s on sockets shared through `Arc`).
+pub(crate) trait Reactor {
+    /// A one-shot timer, created for a deadline that is still in the future.
+    type Timer;
+    /// A source registered with the reactor.
+    type Io<S: Source>: Send + Sync;
 
     /// The backend's clock: what its timers compare their deadlines with. The real clock, except
     /// under tokio's paused test clock.
     fn now() -> Instant;
-    /// A timer firing at `deadline` or later by [`Runtime::now`], never earlier.
+    /// A timer firing at `deadline` or later by [`Reactor::now`], never earlier.
     fn timer(deadline: Instant) -> Self::Timer;
     /// Polls a timer.
     fn poll_timer(timer: Pin<&mut Self::Timer>, cx: &mut Context<'_>) -> Poll<()>;
     /// Moves a timer's deadline.
     fn reset_timer(timer: Pin<&mut Self::Timer>, deadline: Instant);
 
-    /// Registers a bound, listening, non-blocking socket.
-    fn listener_from_std(listener: std::net::TcpListener) -> io::Result<Self::TcpListener>;
-    /// Accepts one connection; cancel-safe.
-    fn poll_accept(
-        listener: &Self::TcpListener,
+    /// Registers `source`, whose blocking mode is left as it is.
+    fn register<S: Source>(source: S) -> io::Result<Self::Io<S>>;
+    /// The registered source.
+    fn get_ref<S: Source>(io: &Self::Io<S>) -> &S;
+    /// Deregisters the source and gives it back.
+    fn into_inner<S: Source>(io: Self::Io<S>) -> io::Result<S>;
+    /// Polls for readiness in `direction`, keeping one waker per direction.
+    fn poll_ready<S: Source>(
+        io: &Self::Io<S>,
+        direction: Direction,
         cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(Self::TcpStream, SocketAddr)>>;
-    /// Opens a connection to one address.
-    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send;
-    /// Registers a connected socket.
-    fn stream_from_std(stream: std::net::TcpStream) -> io::Result<Self::TcpStream>;
-    /// Reads into `buf`.
-    fn poll_read(
-        stream: &mut Self::TcpStream,
+    ) -> Poll<io::Result<()>>;
+    /// Waits for readiness in `direction`; any number of tasks may wait at once.
+    fn ready<S: Source>(
+        io: &Self::Io<S>,
+        direction: Direction,
+    ) -> impl Future<Output = io::Result<()>> + Send + '_;
+    /// Runs `op` at once; if it would block, forgets the readiness seen in `direction`, so that
+    /// the next wait waits for a new event.
+    fn try_io<S: Source, R>(
+        io: &Self::Io<S>,
+        direction: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+    ) -> io::Result<R>;
+    /// Runs `op` until it does not block, waiting for readiness in `direction` in between; any
+    /// number of tasks may wait at once. `op` is tried first. A wake-up may be taken as readiness
+    /// without checking (async-io's `read_with` does: its re-check can miss an event delivered
+    /// in the reactor tick that registered the waiter, 1.3x the time of a UDP round trip), since
+    /// a wrong guess only costs one more `op` that would block.
+    fn io<S: Source, R>(
+        io: &Self::Io<S>,
+        direction: Direction,
+        op: impl FnMut(&S) -> io::Result<R> + Send,
+    ) -> impl Future<Output = io::Result<R>> + Send;
+    /// Runs `op` until it does not block, waiting for readiness in `direction` in between; one
+    /// waker per direction, like `poll_ready`.
+    fn poll_io<S: Source, R>(
+        io: &Self::Io<S>,
+        direction: Direction,
         cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>>;
-    /// Writes from `buf`.
-    fn poll_write(
-        stream: &mut Self::TcpStream,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>>;
-    /// Writes from several buffers.
-    fn poll_write_vectored(
-        stream: &mut Self::TcpStream,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>>;
-    /// Flushes buffered output (sockets have none; kept for the contract's completeness).
-    fn poll_flush(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
-    /// Shuts down the write half, sending FIN.
-    fn poll_shutdown(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+        op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>>;
 }
+
+/// The reactor of backend `R`.
+type ReactorOf<R> = <R as Runtime>::Reactor;
 
 /// A task's `abort` and `is_finished`, shareable between threads: what an
 /// [`AbortHandle`](crate::task::AbortHandle) holds.
@@ -160,14 +207,6 @@ pub(crate) trait RemoteAbort: Send + Sync {
 trait Wrap: Runtime {
     /// This backend.
     const KIND: Kind;
-    /// Wraps a listener of this backend.
-    fn wrap_listener(listener: Self::TcpListener) -> TcpListener;
-    /// Wraps a stream of this backend.
-    fn wrap_stream(stream: Self::TcpStream) -> TcpStream;
-    /// This backend's stream inside `stream`, if it holds one.
-    // Only the tokio backend's trait impls need it.
-    #[allow(dead_code)]
-    fn stream_mut(stream: &mut TcpStream) -> Option<&mut Self::TcpStream>;
 }
 
 /// How strongly a backend claims the current thread, for [`current`].
@@ -354,23 +393,16 @@ macro_rules! define_backends {
         pub(crate) enum Timer {
             $(
                 #[cfg(feature = $feature)]
-                $Variant(#[pin] <$module::$Variant as Runtime>::Timer),
+                $Variant(#[pin] <ReactorOf<$module::$Variant> as Reactor>::Timer),
             )*
         }
 
-        /// The backend half of a [`crate::net::TcpListener`].
-        pub(crate) enum TcpListener {
+        /// A source registered with a backend's reactor: the backend half of every socket and
+        /// of [`crate::io::AsyncFd`].
+        pub(crate) enum Io<S: Source> {
             $(
                 #[cfg(feature = $feature)]
-                $Variant(<$module::$Variant as Runtime>::TcpListener),
-            )*
-        }
-
-        /// The backend half of a [`crate::net::TcpStream`].
-        pub(crate) enum TcpStream {
-            $(
-                #[cfg(feature = $feature)]
-                $Variant(<$module::$Variant as Runtime>::TcpStream),
+                $Variant(<ReactorOf<$module::$Variant> as Reactor>::Io<S>),
             )*
         }
 
@@ -378,23 +410,6 @@ macro_rules! define_backends {
             #[cfg(feature = $feature)]
             impl Wrap for $module::$Variant {
                 const KIND: Kind = Kind::$Variant;
-
-                fn wrap_listener(listener: Self::TcpListener) -> TcpListener {
-                    TcpListener::$Variant(listener)
-                }
-
-                fn wrap_stream(stream: Self::TcpStream) -> TcpStream {
-                    TcpStream::$Variant(stream)
-                }
-
-                fn stream_mut(stream: &mut TcpStream) -> Option<&mut Self::TcpStream> {
-                    // Irrefutable in a single-backend build.
-                    #[allow(unreachable_patterns)]
-                    match stream {
-                        TcpStream::$Variant(stream) => Some(stream),
-                        _ => None,
-                    }
-                }
             }
         )*
 
@@ -682,115 +697,106 @@ impl<T> JoinHandle<T> {
 /// The clock of the current backend.
 #[inline]
 pub(crate) fn now() -> Instant {
-    on!(current(), |Rt| Rt::now())
+    on!(current(), |Rt| ReactorOf::<Rt>::now())
 }
 
 impl Timer {
     /// A timer on the current backend; `deadline` must be in the future.
     pub(crate) fn new(deadline: Instant) -> Timer {
-        on!(current(), Timer, |Rt| Rt::timer(deadline))
+        on!(current(), Timer, |Rt| ReactorOf::<Rt>::timer(deadline))
     }
 
     pub(crate) fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        each!(self.project(), TimerProj, |Rt, timer| Rt::poll_timer(
-            timer, cx
-        ))
+        each!(self.project(), TimerProj, |Rt, timer| {
+            ReactorOf::<Rt>::poll_timer(timer, cx)
+        })
     }
 
     pub(crate) fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        each!(self.project(), TimerProj, |Rt, timer| Rt::reset_timer(
-            timer, deadline
-        ))
+        each!(self.project(), TimerProj, |Rt, timer| {
+            ReactorOf::<Rt>::reset_timer(timer, deadline)
+        })
     }
 
     /// The clock of the backend this timer belongs to.
     pub(crate) fn now(&self) -> Instant {
-        each!(self, Timer, |Rt, _timer| Rt::now())
+        each!(self, Timer, |Rt, _timer| ReactorOf::<Rt>::now())
     }
 }
 
-impl TcpListener {
-    /// Registers `listener` with the current backend.
-    pub(crate) fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
-        on!(current(), |Rt| Rt::listener_from_std(listener)
-            .map(Rt::wrap_listener))
+impl<S: Source> Io<S> {
+    /// Registers `source` with the current backend's reactor.
+    pub(crate) fn new(source: S) -> io::Result<Io<S>> {
+        Ok(on!(current(), Io, |Rt| ReactorOf::<Rt>::register(source)?))
     }
 
-    pub(crate) fn poll_accept(
+    pub(crate) fn get_ref(&self) -> &S {
+        each!(self, Io, |Rt, io| ReactorOf::<Rt>::get_ref(io))
+    }
+
+    pub(crate) fn into_inner(self) -> io::Result<S> {
+        each!(self, Io, |Rt, io| ReactorOf::<Rt>::into_inner(io))
+    }
+
+    pub(crate) fn poll_ready(
         &self,
+        direction: Direction,
         cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        each!(self, TcpListener, |Rt, listener| Rt::poll_accept(
-            listener, cx
-        )
-        .map_ok(|(stream, addr)| (Rt::wrap_stream(stream), addr)))
-    }
-
-    pub(crate) fn socket(&self) -> socket2::SockRef<'_> {
-        each!(self, TcpListener, |Rt, listener| socket2::SockRef::from(
-            listener
+    ) -> Poll<io::Result<()>> {
+        each!(self, Io, |Rt, io| ReactorOf::<Rt>::poll_ready(
+            io, direction, cx
         ))
     }
 
+    pub(crate) async fn ready(&self, direction: Direction) -> io::Result<()> {
+        each!(self, Io, |Rt, io| ReactorOf::<Rt>::ready(io, direction)
+            .await)
+    }
+
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        each!(self, Io, |Rt, io| ReactorOf::<Rt>::try_io(
+            io, direction, op
+        ))
+    }
+
+    pub(crate) fn poll_io<R>(
+        &self,
+        direction: Direction,
+        cx: &mut Context<'_>,
+        op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        each!(self, Io, |Rt, io| ReactorOf::<Rt>::poll_io(
+            io, direction, cx, op
+        ))
+    }
+
+    /// Runs `op` until it does not block, waiting for readiness in `direction` in between.
+    /// Any number of tasks may wait at once. Cancel-safe: `op` either ran to a result that is
+    /// returned, or its effect (a datagram, a connection) stays queued for the next call.
+    pub(crate) async fn io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnMut(&S) -> io::Result<R> + Send,
+    ) -> io::Result<R> {
+        each!(self, Io, |Rt, io| ReactorOf::<Rt>::io(io, direction, op)
+            .await)
+    }
+
     pub(crate) fn backend(&self) -> Backend {
-        each!(self, TcpListener, |Rt, _listener| Rt::KIND.backend())
+        each!(self, Io, |Rt, _io| Rt::KIND.backend())
     }
 }
 
-impl TcpStream {
-    /// Connects to `addr` with the current backend.
-    pub(crate) async fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-        on!(current(), |Rt| Rt::connect(addr).await.map(Rt::wrap_stream))
-    }
-
-    /// Registers `stream` with the current backend.
-    pub(crate) fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
-        on!(current(), |Rt| Rt::stream_from_std(stream)
-            .map(Rt::wrap_stream))
-    }
-
-    pub(crate) fn poll_read(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        each!(self, TcpStream, |Rt, stream| Rt::poll_read(stream, cx, buf))
-    }
-
-    pub(crate) fn poll_write(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        each!(self, TcpStream, |Rt, stream| Rt::poll_write(
-            stream, cx, buf
-        ))
-    }
-
-    pub(crate) fn poll_write_vectored(
-        &mut self,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        each!(self, TcpStream, |Rt, stream| Rt::poll_write_vectored(
-            stream, cx, bufs
-        ))
-    }
-
-    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        each!(self, TcpStream, |Rt, stream| Rt::poll_flush(stream, cx))
-    }
-
-    pub(crate) fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        each!(self, TcpStream, |Rt, stream| Rt::poll_shutdown(stream, cx))
-    }
-
-    pub(crate) fn socket(&self) -> socket2::SockRef<'_> {
-        each!(self, TcpStream, |Rt, stream| socket2::SockRef::from(stream))
-    }
-
-    pub(crate) fn backend(&self) -> Backend {
-        each!(self, TcpStream, |Rt, _stream| Rt::KIND.backend())
+impl<S: Source + fmt::Debug> fmt::Debug for Io<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Io")
+            .field("source", self.get_ref())
+            .field("backend", &self.backend())
+            .finish()
     }
 }
 

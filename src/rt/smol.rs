@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
 use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
+use super::async_io::AsyncIo;
 use super::{Presence, RemoteAbort, Runtime};
 use crate::task::JoinError;
 
@@ -76,6 +77,7 @@ fn start_workers(executor: &'static async_executor::Executor<'static>) {
 
 impl Runtime for Smol {
     type JoinHandle<T> = TaskHandle<T>;
+    type Reactor = AsyncIo;
 
     fn presence() -> Presence {
         if WORKER.get() {
@@ -131,5 +133,4 @@ impl Runtime for Smol {
         async_io::block_on(future)
     }
 
-    async_io_items!();
 }

@@ -8,20 +8,21 @@
 use std::cell::Cell;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
+use std::pin::{pin, Pin};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{ready, Context, Poll, Waker};
 use std::time::Instant;
 
-use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use ::tokio::runtime::{EnterGuard, Handle};
 use ::tokio::task::coop::poll_proceed;
-use pin_project_lite::pin_project;
 
-use super::{Presence, RemoteAbort, Runtime, Wrap};
+use ::tokio::io::unix::AsyncFd;
+use ::tokio::io::Interest;
+use ::tokio::runtime::{EnterGuard, Handle};
+
+use super::{Direction, Presence, Reactor, RemoteAbort, Runtime, Source};
 use crate::task::JoinError;
 
 /// The tokio backend.
@@ -64,11 +65,6 @@ thread_local! {
 /// handle's `Arc` (a shared cache line every worker touches): `false` means "not known".
 fn surely_entered() -> bool {
     ENTERED.get() || ::tokio::task::try_id().is_some()
-}
-
-/// The runtime of the current context, else the shared one.
-fn handle() -> Handle {
-    Handle::try_current().unwrap_or_else(|_| shared().handle().clone())
 }
 
 /// Enters the shared runtime when no tokio context is entered on this thread.
@@ -170,32 +166,9 @@ fn join_error(error: ::tokio::task::JoinError) -> JoinError {
     }
 }
 
-pin_project! {
-    /// Polls `future` with `handle` entered, for tokio futures that look their runtime up on
-    /// first poll and may be polled from a thread outside any tokio runtime.
-    struct Entered<F> {
-        handle: Handle,
-        #[pin]
-        future: F,
-    }
-}
-
-impl<F: Future> Future for Entered<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.project();
-        // Entering clones the handle's `Arc`: skip it where a context is entered already.
-        let _guard = (!surely_entered()).then(|| this.handle.enter());
-        this.future.poll(cx)
-    }
-}
-
 impl Runtime for Tokio {
     type JoinHandle<T> = TaskHandle<T>;
-    type Timer = ::tokio::time::Sleep;
-    type TcpListener = ::tokio::net::TcpListener;
-    type TcpStream = ::tokio::net::TcpStream;
+    type Reactor = Tokio;
 
     fn presence() -> Presence {
         if surely_entered() || Handle::try_current().is_ok() {
@@ -307,6 +280,108 @@ impl Runtime for Tokio {
         let _restore = Restore(ENTERED.replace(true));
         futures_lite::future::block_on(future)
     }
+}
+
+/// A source as tokio's `AsyncFd` wants it (`AsRawFd`).
+#[derive(Debug)]
+pub(crate) struct Fd<S>(S);
+
+impl<S: AsFd> AsRawFd for Fd<S> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.0.as_fd().as_raw_fd()
+    }
+}
+
+/// tokio's interest for a direction. A pending socket error (an ICMP "port unreachable" on a
+/// connected UDP socket) is an `EPOLLERR` alone, which tokio files under `ERROR`, not under
+/// `READABLE`: waiting for reads includes it, so `recv` returns the error as async-io does
+/// instead of waiting for a datagram that never comes.
+fn interest(direction: Direction) -> Interest {
+    match direction {
+        Direction::Read => Interest::READABLE | Interest::ERROR,
+        Direction::Write => Interest::WRITABLE,
+    }
+}
+
+/// A wait for `ERROR` readiness, owned so it can be kept between polls.
+type ErrorWait = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// A source registered with tokio's reactor.
+pub(crate) struct TokioIo<S: Source> {
+    fd: Arc<AsyncFd<Fd<S>>>,
+    /// The `poll_*` path waits in tokio's one reader slot, which `ERROR` alone never wakes
+    /// (async-io wakes readers on `EPOLLERR`). While a read is pending there, this waits for
+    /// `ERROR` beside it: one allocation per read that has to wait. Only for sources where an
+    /// error can come alone (datagram sockets, users' descriptors); see `errors_come_alone`.
+    error_wait: Option<Mutex<Option<ErrorWait>>>,
+}
+
+/// Whether an error can be reported on `S` with no read readiness beside it. Not on stream
+/// sockets and listeners: Linux reports their errors with `EPOLLHUP` or `EPOLLIN`, which tokio
+/// files under `READ_CLOSED` or `READABLE`, so their readers wake without the error wait (which
+/// cost 5-10% of a TCP round trip on tokio).
+fn errors_come_alone<S: 'static>() -> bool {
+    use std::any::TypeId;
+    let id = TypeId::of::<S>();
+    ![
+        TypeId::of::<std::net::TcpStream>(),
+        TypeId::of::<std::net::TcpListener>(),
+        TypeId::of::<std::os::unix::net::UnixStream>(),
+        TypeId::of::<std::os::unix::net::UnixListener>(),
+    ]
+    .contains(&id)
+}
+
+impl<S: Source> TokioIo<S> {
+    /// Polls the wait for `ERROR` readiness alone, starting it if needed.
+    fn poll_error(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let Some(error_wait) = &self.error_wait else {
+            return Poll::Pending;
+        };
+        let mut slot = error_wait.lock().unwrap_or_else(PoisonError::into_inner);
+        let wait = slot.get_or_insert_with(|| {
+            let fd = self.fd.clone();
+            Box::pin(async move {
+                let _ = fd.ready(Interest::ERROR).await;
+            })
+        });
+        let ready = wait.as_mut().poll(cx);
+        if ready.is_ready() {
+            *slot = None;
+        }
+        ready
+    }
+
+    /// Ends the wait for `ERROR`, once a read no longer waits.
+    fn end_error_wait(&self) {
+        if let Some(Ok(mut slot)) = self.error_wait.as_ref().map(Mutex::try_lock) {
+            *slot = None;
+        }
+    }
+
+    /// Runs `op` at once; if it would block, forgets the readiness of `interest` that tokio had
+    /// cached *before* the call. The readiness is read first because its tick is what makes the
+    /// clearing safe: an event that arrives during `op` has a newer tick and is kept (clearing
+    /// whatever is cached after the call would lose it, and the waiting task with it).
+    fn try_io<R>(&self, interest: Interest, op: impl FnOnce(&S) -> io::Result<R>) -> io::Result<R> {
+        // Polled once with a no-op waker: a guard if readiness is cached, and no waker left
+        // behind when it is not (the waiter is removed when the future drops).
+        let mut ready = pin!(self.fd.ready(interest));
+        match ready.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(Ok(mut guard)) => match guard.try_io(|fd| op(&fd.get_ref().0)) {
+                Ok(result) => result,
+                Err(_would_block) => Err(io::ErrorKind::WouldBlock.into()),
+            },
+            // Not reported yet (or the reactor failed): make the call all the same; there is no
+            // readiness to forget.
+            _ => op(&self.fd.get_ref().0),
+        }
+    }
+}
+
+impl Reactor for Tokio {
+    type Timer = ::tokio::time::Sleep;
+    type Io<S: Source> = TokioIo<S>;
 
     fn now() -> Instant {
         // The real clock, unless tokio's `test-util` paused it for the runtime entered here.
@@ -337,115 +412,114 @@ impl Runtime for Tokio {
         timer.reset(deadline.into());
     }
 
-    fn listener_from_std(listener: std::net::TcpListener) -> io::Result<Self::TcpListener> {
+    fn register<S: Source>(source: S) -> io::Result<Self::Io<S>> {
         let _guard = enter_if_needed();
-        ::tokio::net::TcpListener::from_std(listener)
+        // tokio 1.54 deprecates the safe constructor in favour of an `unsafe` one whose contract
+        // is that the descriptor stays open and unchanged while registered. anyrt forbids
+        // `unsafe`, and keeps that contract by construction: its sockets own their descriptor
+        // for life, and `io::AsyncFd` hands out no `&mut` to its source (as async-io 2 makes its
+        // own `get_mut` unsafe for this reason).
+        #[allow(deprecated)]
+        let fd = AsyncFd::try_new(Fd(source)).map_err(|e| e.into_parts().1)?;
+        Ok(TokioIo {
+            fd: Arc::new(fd),
+            error_wait: errors_come_alone::<S>().then(|| Mutex::new(None)),
+        })
     }
 
-    fn poll_accept(
-        listener: &Self::TcpListener,
-        cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(Self::TcpStream, SocketAddr)>> {
-        // The accepted stream is registered with the runtime of the current context, and this
-        // may be polled from another backend's task.
-        let _guard = enter_if_needed();
-        listener.poll_accept(cx)
+    fn get_ref<S: Source>(io: &Self::Io<S>) -> &S {
+        &io.fd.get_ref().0
     }
 
-    fn connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send {
-        Entered {
-            handle: handle(),
-            future: ::tokio::net::TcpStream::connect(addr),
+    fn into_inner<S: Source>(io: Self::Io<S>) -> io::Result<S> {
+        // The error wait holds the only other reference.
+        drop(io.error_wait);
+        match Arc::into_inner(io.fd) {
+            Some(fd) => Ok(fd.into_inner().0),
+            None => Err(io::Error::other(
+                "anyrt: a tokio registration is still in use and cannot be taken back",
+            )),
         }
     }
 
-    fn stream_from_std(stream: std::net::TcpStream) -> io::Result<Self::TcpStream> {
-        let _guard = enter_if_needed();
-        ::tokio::net::TcpStream::from_std(stream)
-    }
-
-    fn poll_read(
-        stream: &mut Self::TcpStream,
+    fn poll_ready<S: Source>(
+        io: &Self::Io<S>,
+        direction: Direction,
         cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
-        let mut buf = ReadBuf::new(buf);
-        ready!(Pin::new(stream).poll_read(cx, &mut buf))?;
-        Poll::Ready(Ok(buf.filled().len()))
-    }
-
-    fn poll_write(
-        stream: &mut Self::TcpStream,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(stream).poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        stream: &mut Self::TcpStream,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        Pin::new(stream).poll_write_vectored(cx, bufs)
-    }
-
-    fn poll_flush(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(stream).poll_flush(cx)
-    }
-
-    fn poll_shutdown(stream: &mut Self::TcpStream, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(stream).poll_shutdown(cx)
-    }
-}
-
-/// tokio's I/O traits, so a stream can be handed to tokio-based code (hyper-util, tokio-util
-/// codecs) whichever backend it was opened on.
-#[cfg_attr(docsrs, doc(cfg(feature = "rt-tokio")))]
-impl AsyncRead for crate::net::TcpStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let inner = &mut self.get_mut().inner;
-        // A tokio stream takes the `ReadBuf` as it is.
-        if let Some(stream) = Tokio::stream_mut(inner) {
-            return Pin::new(stream).poll_read(cx, buf);
+        // The guard is dropped without clearing: readiness stays until an operation blocks.
+        match direction {
+            Direction::Read => match io.fd.poll_read_ready(cx) {
+                Poll::Ready(ready) => {
+                    io.end_error_wait();
+                    Poll::Ready(ready.map(drop))
+                }
+                Poll::Pending => io.poll_error(cx).map(Ok),
+            },
+            Direction::Write => io.fd.poll_write_ready(cx).map_ok(drop),
         }
-        let n = ready!(inner.poll_read(cx, buf.initialize_unfilled()))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
     }
-}
 
-#[cfg_attr(docsrs, doc(cfg(feature = "rt-tokio")))]
-impl AsyncWrite for crate::net::TcpStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
+    async fn ready<S: Source>(io: &Self::Io<S>, direction: Direction) -> io::Result<()> {
+        io.fd.ready(interest(direction)).await.map(drop)
+    }
+
+    fn try_io<S: Source, R>(
+        io: &Self::Io<S>,
+        direction: Direction,
+        op: impl FnOnce(&S) -> io::Result<R>,
+    ) -> io::Result<R> {
+        // tokio's own `try_io` skips the call while its reactor has not reported readiness, so
+        // data queued before the reactor's next turn reads as `WouldBlock`; async-io always
+        // makes the call. anyrt always makes it, and forgets the readiness if it blocked.
+        io.try_io(interest(direction), op)
+    }
+
+    async fn io<S: Source, R>(
+        io: &Self::Io<S>,
+        direction: Direction,
+        mut op: impl FnMut(&S) -> io::Result<R> + Send,
+    ) -> io::Result<R> {
+        // The operation first (data may be queued before tokio has reported it), then tokio's
+        // own loop, whose guards forget exactly the readiness each attempt used.
+        match io.try_io(interest(direction), &mut op) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            result => return result,
+        }
+        io.fd.async_io(interest(direction), |fd| op(&fd.0)).await
+    }
+
+    fn poll_io<S: Source, R>(
+        io: &Self::Io<S>,
+        direction: Direction,
         cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().inner.poll_write(cx, buf)
-    }
-
-    fn poll_write_vectored(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().inner.poll_write_vectored(cx, bufs)
-    }
-
-    fn is_write_vectored(&self) -> bool {
-        true
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().inner.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_close_write(cx)
+        mut op: impl FnMut(&S) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        loop {
+            let ready = match direction {
+                Direction::Read => io.fd.poll_read_ready(cx),
+                Direction::Write => io.fd.poll_write_ready(cx),
+            };
+            let mut guard = match ready {
+                Poll::Ready(guard) => guard?,
+                Poll::Pending if direction == Direction::Read => {
+                    ready!(io.poll_error(cx));
+                    // An error alone: the operation reports it (and consumes it).
+                    match io.try_io(Interest::ERROR, &mut op) {
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                        result => return Poll::Ready(result),
+                    }
+                }
+                Poll::Pending => return Poll::Pending,
+            };
+            if direction == Direction::Read {
+                io.end_error_wait();
+            }
+            match guard.try_io(|fd| op(&fd.get_ref().0)) {
+                Ok(result) => return Poll::Ready(result),
+                // Would block: the guard cleared the readiness; wait for the next event.
+                Err(_would_block) => continue,
+            }
+        }
     }
 }

@@ -1,0 +1,412 @@
+//! [`TcpSocket`]: options set before connecting or listening.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, Socket, Type};
+
+use super::stream::connect_socket;
+use super::{TcpListener, TcpStream};
+
+/// A TCP socket not yet connected or listening, to set options first.
+///
+/// It is made like [`TcpListener::bind`]'s sockets, except that `SO_REUSEADDR` is left to you:
+/// IPv6 sockets are IPv6-only, and the socket is non-blocking.
+///
+/// # Examples
+///
+/// ```
+/// use anyrt::net::TcpSocket;
+///
+/// # anyrt::block_on(async {
+/// let socket = TcpSocket::new_v4()?;
+/// socket.set_reuseaddr(true)?;
+/// socket.bind("127.0.0.1:0".parse().unwrap())?;
+/// let listener = socket.listen(128)?;
+///
+/// let client = TcpSocket::new_v4()?;
+/// client.set_nodelay(true)?;
+/// let stream = client.connect(listener.local_addr()?).await?;
+/// assert!(stream.nodelay()?);
+/// # std::io::Result::Ok(())
+/// # }).unwrap();
+/// ```
+pub struct TcpSocket {
+    socket: Socket,
+}
+
+impl TcpSocket {
+    fn new(domain: Domain) -> io::Result<TcpSocket> {
+        let socket = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
+        socket.set_nonblocking(true)?;
+        if domain == Domain::IPV6 {
+            socket.set_only_v6(true)?;
+        }
+        Ok(TcpSocket { socket })
+    }
+
+    /// A new IPv4 socket.
+    ///
+    /// # Errors
+    ///
+    /// The system's error (out of descriptors, ...).
+    ///
+    /// # Examples
+    ///
+    /// See [`TcpSocket`].
+    pub fn new_v4() -> io::Result<TcpSocket> {
+        TcpSocket::new(Domain::IPV4)
+    }
+
+    /// A new IPv6 socket, IPv6-only (`IPV6_V6ONLY` on, on every OS).
+    ///
+    /// # Errors
+    ///
+    /// The system's error; `AddrNotAvailable` or `Unsupported`-like errors without IPv6.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// if let Ok(socket) = anyrt::net::TcpSocket::new_v6() {
+    ///     socket.bind("[::1]:0".parse().unwrap())?;
+    /// }
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn new_v6() -> io::Result<TcpSocket> {
+        TcpSocket::new(Domain::IPV6)
+    }
+
+    /// Sets `SO_REUSEADDR`.
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// See [`TcpSocket`].
+    pub fn set_reuseaddr(&self, reuseaddr: bool) -> io::Result<()> {
+        self.socket.set_reuse_address(reuseaddr)
+    }
+
+    /// Whether `SO_REUSEADDR` is set.
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let socket = anyrt::net::TcpSocket::new_v4()?;
+    /// socket.set_reuseaddr(true)?;
+    /// assert!(socket.reuseaddr()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn reuseaddr(&self) -> io::Result<bool> {
+        self.socket.reuse_address()
+    }
+
+    /// Sets `SO_REUSEPORT` (Unix, except Solaris and illumos).
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let socket = anyrt::net::TcpSocket::new_v4()?;
+    /// socket.set_reuseport(true)?;
+    /// assert!(socket.reuseport()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn set_reuseport(&self, reuseport: bool) -> io::Result<()> {
+        self.socket.set_reuse_port(reuseport)
+    }
+
+    /// Whether `SO_REUSEPORT` is set.
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_reuseport`](TcpSocket::set_reuseport).
+    pub fn reuseport(&self) -> io::Result<bool> {
+        self.socket.reuse_port()
+    }
+
+    /// Sets `SO_SNDBUF`. The OS may round it (Linux doubles it).
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let socket = anyrt::net::TcpSocket::new_v4()?;
+    /// socket.set_send_buffer_size(64 * 1024)?;
+    /// assert!(socket.send_buffer_size()? >= 64 * 1024);
+    /// socket.set_recv_buffer_size(64 * 1024)?;
+    /// assert!(socket.recv_buffer_size()? >= 64 * 1024);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn set_send_buffer_size(&self, size: u32) -> io::Result<()> {
+        self.socket.set_send_buffer_size(size as usize)
+    }
+
+    /// `SO_SNDBUF`.
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
+    pub fn send_buffer_size(&self) -> io::Result<u32> {
+        self.socket.send_buffer_size().map(|n| n as u32)
+    }
+
+    /// Sets `SO_RCVBUF`. The OS may round it (Linux doubles it).
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
+    pub fn set_recv_buffer_size(&self, size: u32) -> io::Result<()> {
+        self.socket.set_recv_buffer_size(size as usize)
+    }
+
+    /// `SO_RCVBUF`.
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
+    pub fn recv_buffer_size(&self) -> io::Result<u32> {
+        self.socket.recv_buffer_size().map(|n| n as u32)
+    }
+
+    /// Sets `TCP_NODELAY` for the connection this socket makes.
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// See [`TcpSocket`].
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.socket.set_tcp_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set (off unless set).
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// assert!(!anyrt::net::TcpSocket::new_v4()?.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.socket.tcp_nodelay()
+    }
+
+    /// Sets `SO_LINGER`; see [`TcpStream::set_linger`].
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let socket = anyrt::net::TcpSocket::new_v4()?;
+    /// socket.set_linger(None)?;
+    /// assert_eq!(socket.linger()?, None);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        self.socket.set_linger(linger)
+    }
+
+    /// `SO_LINGER`.
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_linger`](TcpSocket::set_linger).
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        self.socket.linger()
+    }
+
+    /// Sets `SO_KEEPALIVE`.
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let socket = anyrt::net::TcpSocket::new_v4()?;
+    /// socket.set_keepalive(true)?;
+    /// assert!(socket.keepalive()?);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
+        self.socket.set_keepalive(keepalive)
+    }
+
+    /// Whether `SO_KEEPALIVE` is set.
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// See [`set_keepalive`](TcpSocket::set_keepalive).
+    pub fn keepalive(&self) -> io::Result<bool> {
+        self.socket.keepalive()
+    }
+
+    /// Binds the socket to `addr`.
+    ///
+    /// # Errors
+    ///
+    /// `AddrInUse`, `AddrNotAvailable`, `InvalidInput` (an address of the other family), ...
+    ///
+    /// # Examples
+    ///
+    /// See [`TcpSocket`].
+    pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
+        self.socket.bind(&addr.into())
+    }
+
+    /// The address the socket is bound to.
+    ///
+    /// # Errors
+    ///
+    /// The system's error.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let socket = anyrt::net::TcpSocket::new_v4()?;
+    /// socket.bind("127.0.0.1:0".parse().unwrap())?;
+    /// assert_ne!(socket.local_addr()?.port(), 0);
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        crate::net::addr::socket_addr(self.socket.local_addr()?)
+    }
+
+    /// Connects to `addr`, consuming the socket.
+    ///
+    /// # Cancel safety
+    ///
+    /// Dropping the future closes the socket.
+    ///
+    /// # Errors
+    ///
+    /// As [`TcpStream::connect`].
+    ///
+    /// # Examples
+    ///
+    /// See [`TcpSocket`].
+    pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
+        // A socket from `from_std_stream` may still be blocking.
+        self.socket.set_nonblocking(true)?;
+        connect_socket(self.socket, addr).await
+    }
+
+    /// Starts listening with a queue of `backlog` connections, consuming the socket.
+    ///
+    /// # Errors
+    ///
+    /// The system's error (an unbound socket is bound to an ephemeral port first by the OS).
+    ///
+    /// # Examples
+    ///
+    /// See [`TcpSocket`].
+    pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
+        self.socket.listen(backlog.min(i32::MAX as u32) as i32)?;
+        TcpListener::from_std(self.socket.into())
+    }
+
+    /// Wraps a std stream's socket, for its options (tokio's `TcpSocket::from_std_stream`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let socket = anyrt::net::TcpSocket::from_std_stream(stream);
+    /// assert!(socket.local_addr()?.ip().is_loopback());
+    /// # std::io::Result::Ok(())
+    /// # }).unwrap();
+    /// ```
+    pub fn from_std_stream(stream: std::net::TcpStream) -> TcpSocket {
+        TcpSocket {
+            socket: Socket::from(stream),
+        }
+    }
+}
+
+impl AsFd for TcpSocket {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.socket.as_fd()
+    }
+}
+
+impl AsRawFd for TcpSocket {
+    fn as_raw_fd(&self) -> RawFd {
+        self.socket.as_raw_fd()
+    }
+}
+
+impl fmt::Debug for TcpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpSocket")
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
+    }
+}
