@@ -95,6 +95,9 @@ mod rt;
 pub mod hyper;
 pub mod io;
 pub mod net;
+#[cfg(feature = "rt-sim")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rt-sim")))]
+pub mod sim;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -52,6 +52,7 @@ macro_rules! with_backends {
             "rt-tokio" tokio Tokio "tokio" __anyrt_if_tokio,
             "rt-async-std" async_std AsyncStd "async-std" __anyrt_if_async_std,
             "rt-smol" smol Smol "smol" __anyrt_if_smol,
+            "rt-sim" sim Sim "sim" __anyrt_if_sim,
         }
     };
 }
@@ -107,6 +108,11 @@ pub(crate) trait Runtime {
     fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort>;
     /// Yields once to the backend's scheduler.
     fn yield_now() -> impl Future<Output = ()> + Send;
+    /// A random number below `n` (at least 1), for choices such as `select!`'s branch order; a
+    /// deterministic backend draws it from its seed.
+    fn random_below(n: u32) -> u32 {
+        fastrand::u32(..n)
+    }
     /// Runs `future` to completion on the current thread.
     fn block_on<F: Future>(future: F) -> F::Output;
 }
@@ -235,7 +241,7 @@ macro_rules! define_backends {
 
         $(
             #[cfg(feature = $feature)]
-            mod $module;
+            pub(crate) mod $module;
         )*
 
         /// One of the async runtimes anyrt can run on.
@@ -616,7 +622,7 @@ pub(crate) fn current() -> Kind {
 /// A random number below `n` (at least 1): the one place anyrt draws randomness (`select!`'s
 /// branch order), so that a deterministic backend can make it seeded.
 pub(crate) fn random_below(n: u32) -> u32 {
-    fastrand::u32(..n)
+    on!(current(), |Rt| Rt::random_below(n))
 }
 
 /// Whether this thread is running async code (a task, or the future of a `block_on`), where
