@@ -196,11 +196,13 @@ impl<T> Sender<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Sender<T> {
+// Without the value: reading it takes the value's lock, which the caller may hold (formatting
+// the sender inside `send_modify` would then never return).
+impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender")
-            .field("value", &*self.borrow())
-            .finish()
+            .field("receiver_count", &self.receiver_count())
+            .finish_non_exhaustive()
     }
 }
 
@@ -333,11 +335,12 @@ impl<T> Receiver<T> {
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
+// Without the value, as `Sender`'s.
+impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
-            .field("value", &*self.borrow())
-            .finish()
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
     }
 }
 
