@@ -47,6 +47,7 @@ macro_rules! with_backends {
 #[cfg(any(feature = "rt-async-std", feature = "rt-smol"))]
 #[macro_use]
 mod async_io;
+pub(crate) mod coop;
 pub(crate) mod supervised;
 
 /// The contract every backend implements, in the order its file lists the items.

@@ -63,6 +63,12 @@ pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
 
+/// Tries the fast path of a wait (`try_lock` before `lock`) as one unit of the task's cooperative
+/// budget, which tokio's waiting paths spend too; `None` leaves the caller to its waiting path.
+async fn try_first<T>(mut attempt: impl FnMut() -> Option<T>) -> Option<T> {
+    std::future::poll_fn(|cx| crate::rt::coop::poll_proceed(cx, &mut attempt)).await
+}
+
 /// Runs `future` to completion on this thread, for the `blocking_*` methods.
 ///
 /// # Panics
