@@ -225,8 +225,25 @@ impl<T: 'static> LocalKey<T> {
     }
 
     /// Swaps `value` into this key's slot for the duration of `f`, at the current level.
+    ///
+    /// # Panics
+    ///
+    /// Inside `with` on the same key, whose reference the swap would invalidate.
     #[track_caller]
     fn enter<R>(&'static self, value: &mut Option<T>, f: impl FnOnce() -> R) -> R {
+        match self.try_enter(value, f) {
+            Some(result) => result,
+            None => panic!(
+                "anyrt: a `scope` of the task-local `{}` was entered inside `with` on the same \
+                 key",
+                self.name
+            ),
+        }
+    }
+
+    /// [`enter`](LocalKey::enter), or `None` without calling `f` where the slot cannot be
+    /// entered: inside `with` on the same key, or while the thread's locals are torn down.
+    fn try_enter<R>(&'static self, value: &mut Option<T>, f: impl FnOnce() -> R) -> Option<R> {
         /// Swaps the value back out, also when `f` unwinds.
         struct Restore<'a, T: 'static> {
             key: &'static LocalKey<T>,
@@ -246,23 +263,18 @@ impl<T: 'static> LocalKey<T> {
             }
         }
 
-        let level = self.slot.with(|slot| {
-            let Ok(mut current) = slot.value.try_borrow_mut() else {
-                panic!(
-                    "anyrt: a `scope` of the task-local `{}` was entered inside `with` on the \
-                     same key",
-                    self.name
-                );
-            };
+        let level = self.slot.try_with(|slot| {
+            let mut current = slot.value.try_borrow_mut().ok()?;
             std::mem::swap(&mut *current, value);
-            slot.level.replace(current_level())
+            Some(slot.level.replace(current_level()))
         });
+        let level = level.ok().flatten()?;
         let _restore = Restore {
             key: self,
             value,
             level,
         };
-        f()
+        Some(f())
     }
 
     /// Calls `f` with a reference to the value, and returns its result.
@@ -389,9 +401,14 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
             if this.future.is_some() {
-                // The future's destructors run inside the scope, as its polls did.
+                // The future's destructors run inside the scope, as its polls did, where the
+                // scope can be entered; elsewhere (dropped inside `with` on the same key) they
+                // run without it, as in tokio: a destructor must not panic.
                 let key = *this.key;
-                key.enter(this.value, || this.future.set(None));
+                let future = &mut this.future;
+                if key.try_enter(this.value, || future.set(None)).is_none() {
+                    this.future.set(None);
+                }
             }
         }
     }
