@@ -71,6 +71,12 @@ async fn send_fails_while_no_receiver_exists() {
 #[anyrt::test]
 async fn recv_is_cancel_safe_and_wakes_on_send_from_another_task() {
     let (tx, mut rx) = broadcast::channel(4);
+    let mut recv = Box::pin(rx.recv());
+    assert!(poll_once(recv.as_mut()).await.is_none());
+    // The message arrives and wakes the waiting `recv`, which is dropped before it runs again.
+    tx.send(6).unwrap();
+    drop(recv);
+    assert_eq!(rx.try_recv(), Ok(6), "the message is still this receiver's");
     assert!(poll_once(rx.recv()).await.is_none());
     anyrt::spawn(async move {
         anyrt::time::sleep(std::time::Duration::from_millis(2)).await;
