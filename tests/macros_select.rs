@@ -257,4 +257,3 @@ async fn patterns_with_mut_and_ref_bindings_work() {
     };
     assert_eq!(got, "x2");
 }
-

@@ -96,8 +96,7 @@ async fn shutdown_signal_reaches_tasks_on_other_threads() {
     let stopped = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..4)
         .map(|_| {
-            let (notify, listening, stopped) =
-                (notify.clone(), listening.clone(), stopped.clone());
+            let (notify, listening, stopped) = (notify.clone(), listening.clone(), stopped.clone());
             anyrt::spawn(async move {
                 let mut shutdown = Box::pin(notify.notified());
                 shutdown.as_mut().enable();

@@ -109,5 +109,8 @@ async fn formatting_the_ends_never_waits_for_the_values_lock() {
         let _ = done_tx.send(text);
     });
     let text = within("format inside send_modify", done_rx).await.unwrap();
-    assert!(text.contains("Sender") && text.contains("Receiver"), "{text}");
+    assert!(
+        text.contains("Sender") && text.contains("Receiver"),
+        "{text}"
+    );
 }

@@ -245,10 +245,12 @@ async fn a_scope_dropped_inside_with_on_its_key_drops_its_future_without_panicki
     assert!(poll_once(scoped.as_mut()).await.is_none());
     // The scope cannot be entered while `with` holds the key's value: the future is dropped
     // outside it, as tokio does, instead of a panic in a destructor.
-    let outer = ID.sync_scope(9, || ID.with(|outer| {
-        drop(scoped);
-        *outer
-    }));
+    let outer = ID.sync_scope(9, || {
+        ID.with(|outer| {
+            drop(scoped);
+            *outer
+        })
+    });
     assert_eq!(outer, 9);
     assert!(dropped.load(Ordering::SeqCst));
     assert!(ID.try_get().is_err());

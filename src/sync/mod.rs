@@ -32,6 +32,7 @@
 use std::future::Future;
 
 mod barrier;
+mod guard;
 mod lazy;
 mod mutex;
 mod notify;

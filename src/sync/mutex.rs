@@ -1,9 +1,9 @@
 //! [`Mutex`]: one fair async mutex for every backend, on tokio's.
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
+use super::guard::guard_traits;
 use super::lazy::{Lazy, Place};
 
 /// An async mutual-exclusion lock, fair on every backend.
@@ -518,53 +518,6 @@ impl<T, U: ?Sized> OwnedMappedMutexGuard<T, U> {
         }
     }
 }
-
-/// `Deref`, `DerefMut`, `Debug` and `Display` for a guard type whose `inner` dereferences to
-/// the value mutably.
-macro_rules! guard_traits {
-    ($([$($generics:tt)*] $Guard:ty => $Target:ident;)*) => {$(
-        impl<$($generics)*> DerefMut for $Guard {
-            fn deref_mut(&mut self) -> &mut $Target {
-                &mut self.inner
-            }
-        }
-
-        $crate::sync::mutex::read_guard_traits! { [$($generics)*] $Guard => $Target; }
-    )*};
-}
-
-/// `Deref`, `Debug` and `Display` for a guard type whose `inner` dereferences to the value.
-macro_rules! read_guard_traits {
-    ($([$($generics:tt)*] $Guard:ty => $Target:ident;)*) => {$(
-        impl<$($generics)*> Deref for $Guard {
-            type Target = $Target;
-
-            fn deref(&self) -> &$Target {
-                &self.inner
-            }
-        }
-
-        impl<$($generics)*> fmt::Debug for $Guard
-        where
-            $Target: fmt::Debug,
-        {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Debug::fmt(&**self, f)
-            }
-        }
-
-        impl<$($generics)*> fmt::Display for $Guard
-        where
-            $Target: fmt::Display,
-        {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&**self, f)
-            }
-        }
-    )*};
-}
-
-pub(super) use {guard_traits, read_guard_traits};
 
 guard_traits! {
     [T] MutexGuard<'_, T> => T;

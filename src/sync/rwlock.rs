@@ -1,11 +1,10 @@
 //! [`RwLock`]: a fair, write-preferring async reader-writer lock for every backend, on tokio's.
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
+use super::guard::{guard_traits, read_guard_traits};
 use super::lazy::{Lazy, Place};
-use super::mutex::{guard_traits, read_guard_traits};
 use super::TryLockError;
 
 /// An async reader-writer lock: many readers at once, or one writer.

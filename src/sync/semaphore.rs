@@ -165,7 +165,9 @@ impl Semaphore {
         let added = self
             .total
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |total| {
-                total.checked_add(n).filter(|&sum| sum <= Semaphore::MAX_PERMITS)
+                total
+                    .checked_add(n)
+                    .filter(|&sum| sum <= Semaphore::MAX_PERMITS)
             });
         if let Err(total) = added {
             panic!(

@@ -246,7 +246,9 @@ where
             .enable_all()
             .build()
             .unwrap();
-        runtime.block_on(async { tokio::spawn(make()).await }).unwrap();
+        runtime
+            .block_on(async { tokio::spawn(make()).await })
+            .unwrap();
         let _ = done_tx.send(());
     });
     match done_rx.recv_timeout(HANG) {
