@@ -95,3 +95,19 @@ async fn a_zero_capacity_panics_with_an_anyrt_message() {
     let message = panic_message_of(|| broadcast::channel::<u8>(usize::MAX));
     assert!(message.starts_with("anyrt: `broadcast::channel` takes a capacity of at most"));
 }
+
+#[anyrt::test]
+async fn a_weak_sender_does_not_keep_the_channel_open() {
+    let (tx, mut rx) = broadcast::channel(4);
+    let weak = tx.downgrade();
+    assert_eq!(
+        (tx.weak_count(), rx.sender_weak_count(), weak.strong_count()),
+        (1, 1, 1)
+    );
+    weak.upgrade().unwrap().send(1).unwrap();
+    drop(tx);
+    assert!(weak.upgrade().is_none());
+    assert_eq!(weak.clone().weak_count(), 2);
+    assert_eq!(within("recv", rx.recv()).await, Ok(1));
+    assert_eq!(within("recv", rx.recv()).await, Err(RecvError::Closed));
+}

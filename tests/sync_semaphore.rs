@@ -286,3 +286,23 @@ fn acquiring_free_permits_in_a_loop_lets_other_tokio_tasks_run() {
         });
     }
 }
+
+#[anyrt::test]
+async fn blocking_acquire_panics_in_async_code_and_works_in_spawn_blocking() {
+    let semaphore = Arc::new(Semaphore::new(2));
+    let message = panic_message_of(|| semaphore.blocking_acquire().map(|p| p.num_permits()));
+    assert!(
+        message.starts_with("anyrt: `Semaphore::blocking_acquire` was called from async code"),
+        "{message}"
+    );
+    let shared = semaphore.clone();
+    let counts = anyrt::task::spawn_blocking(move || {
+        let one = shared.blocking_acquire().unwrap().num_permits();
+        let two = shared.blocking_acquire_many(2).unwrap().num_permits();
+        let owned = shared.clone().blocking_acquire_owned().unwrap().num_permits();
+        let many = shared.blocking_acquire_many_owned(2).unwrap().num_permits();
+        (one, two, owned, many)
+    });
+    assert_eq!(within("blocking", counts).await.unwrap(), (1, 2, 1, 2));
+    assert_eq!(semaphore.available_permits(), 2);
+}

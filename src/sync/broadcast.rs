@@ -226,6 +226,35 @@ impl<T> Sender<T> {
     pub fn strong_count(&self) -> usize {
         self.inner.strong_count()
     }
+
+    /// A [`WeakSender`], which does not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::broadcast::{self, error::RecvError};
+    ///
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// assert_eq!((tx.strong_count(), tx.weak_count(), rx.sender_weak_count()), (1, 1, 1));
+    /// weak.upgrade().unwrap().send(1).unwrap();
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// assert_eq!(rx.recv().await, Ok(1));
+    /// assert_eq!(rx.recv().await, Err(RecvError::Closed));
+    /// # });
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        WeakSender {
+            inner: self.inner.downgrade(),
+        }
+    }
+
+    /// How many [`WeakSender`]s of this channel exist; see [`downgrade`](Sender::downgrade).
+    pub fn weak_count(&self) -> usize {
+        self.inner.weak_count()
+    }
 }
 
 impl<T> fmt::Debug for Sender<T> {
@@ -233,6 +262,43 @@ impl<T> fmt::Debug for Sender<T> {
         f.debug_struct("Sender")
             .field("receivers", &self.receiver_count())
             .finish()
+    }
+}
+
+/// A sender that does not keep the channel open; [`upgrade`](WeakSender::upgrade) it to send.
+/// Made by [`Sender::downgrade`].
+pub struct WeakSender<T> {
+    inner: tokio::sync::broadcast::WeakSender<T>,
+}
+
+impl<T> WeakSender<T> {
+    /// A [`Sender`], if one still exists; see [`Sender::downgrade`].
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        self.inner.upgrade().map(|inner| Sender { inner })
+    }
+
+    /// How many [`Sender`]s of this channel exist.
+    pub fn strong_count(&self) -> usize {
+        self.inner.strong_count()
+    }
+
+    /// How many [`WeakSender`]s of this channel exist.
+    pub fn weak_count(&self) -> usize {
+        self.inner.weak_count()
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        WeakSender {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender").finish_non_exhaustive()
     }
 }
 
@@ -265,6 +331,11 @@ impl<T> Receiver<T> {
     /// How many [`Sender`]s of this channel exist.
     pub fn sender_strong_count(&self) -> usize {
         self.inner.sender_strong_count()
+    }
+
+    /// How many [`WeakSender`]s of this channel exist; see [`Sender::downgrade`].
+    pub fn sender_weak_count(&self) -> usize {
+        self.inner.sender_weak_count()
     }
 }
 

@@ -428,6 +428,82 @@ impl<'a, T> RwLockWriteGuard<'a, T> {
             Err(inner) => Err(RwLockWriteGuard { inner }),
         }
     }
+
+    /// Turns write access into read access to a part of the value, without releasing the lock
+    /// in between.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = RwLock::new((1, String::from("a")));
+    /// let mut writer = lock.write().await;
+    /// writer.0 = 2;
+    /// let name = RwLockWriteGuard::downgrade_map(writer, |v| &v.1);
+    /// assert_eq!(*name, "a");
+    /// assert_eq!(lock.try_read().unwrap().0, 2, "readers may now read alongside");
+    /// # });
+    /// ```
+    pub fn downgrade_map<U: ?Sized, F>(this: Self, f: F) -> RwLockReadGuard<'a, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        RwLockReadGuard {
+            inner: tokio::sync::RwLockWriteGuard::downgrade_map(this.inner, f),
+        }
+    }
+
+    /// Like [`downgrade_map`](RwLockWriteGuard::downgrade_map) if `f` finds a part; else gives
+    /// the write guard back.
+    ///
+    /// # Errors
+    ///
+    /// The unchanged guard, still writing, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let writer = RwLockWriteGuard::try_downgrade_map(lock.write().await, |v| v.get(5)).unwrap_err();
+    /// let first = RwLockWriteGuard::try_downgrade_map(writer, |v| v.first()).unwrap();
+    /// assert_eq!(*first, 1);
+    /// # });
+    /// ```
+    pub fn try_downgrade_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        match tokio::sync::RwLockWriteGuard::try_downgrade_map(this.inner, f) {
+            Ok(inner) => Ok(RwLockReadGuard { inner }),
+            Err(inner) => Err(RwLockWriteGuard { inner }),
+        }
+    }
+
+    /// The same guard as a [`RwLockMappedWriteGuard`] of the whole value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = RwLock::new(1);
+    /// let mut all: RwLockMappedWriteGuard<'_, i32> = RwLockWriteGuard::into_mapped(lock.write().await);
+    /// *all += 1;
+    /// drop(all);
+    /// assert_eq!(*lock.read().await, 2);
+    /// # });
+    /// ```
+    pub fn into_mapped(this: Self) -> RwLockMappedWriteGuard<'a, T> {
+        RwLockMappedWriteGuard {
+            inner: tokio::sync::RwLockWriteGuard::into_mapped(this.inner),
+        }
+    }
 }
 
 /// A [`RwLockWriteGuard`] narrowed to a part of the value; write access until dropped.
@@ -521,10 +597,155 @@ impl<T> OwnedRwLockWriteGuard<T> {
     }
 
     /// Turns write access into read access without releasing the lock in between.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = Arc::new(anyrt::sync::RwLock::new(1));
+    /// let mut writer = lock.clone().write_owned().await;
+    /// *writer = 2;
+    /// let reader = writer.downgrade();
+    /// assert_eq!((*reader, *lock.try_read().unwrap()), (2, 2));
+    /// # });
+    /// ```
     pub fn downgrade(self) -> OwnedRwLockReadGuard<T> {
         OwnedRwLockReadGuard {
             inner: self.inner.downgrade(),
             lock: self.lock,
+        }
+    }
+
+    /// Narrows the guard to a part of the value, keeping write access; see
+    /// [`RwLockWriteGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use anyrt::sync::{OwnedRwLockWriteGuard, RwLock};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = Arc::new(RwLock::new((0, 0)));
+    /// let mut second = OwnedRwLockWriteGuard::map(lock.clone().write_owned().await, |v| &mut v.1);
+    /// *second = 7;
+    /// drop(second);
+    /// assert_eq!(*lock.read().await, (0, 7));
+    /// # });
+    /// ```
+    pub fn map<U: ?Sized, F>(this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, U>
+    where
+        F: FnOnce(&mut T) -> &mut U,
+    {
+        OwnedRwLockMappedWriteGuard {
+            inner: tokio::sync::OwnedRwLockWriteGuard::map(this.inner, f),
+            lock: this.lock,
+        }
+    }
+
+    /// Narrows the guard to a part of the value if `f` finds one; else gives the guard back.
+    ///
+    /// # Errors
+    ///
+    /// The unchanged guard, when `f` returns `None`.
+    pub fn try_map<U: ?Sized, F>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockMappedWriteGuard<T, U>, Self>
+    where
+        F: FnOnce(&mut T) -> Option<&mut U>,
+    {
+        let lock = this.lock;
+        match tokio::sync::OwnedRwLockWriteGuard::try_map(this.inner, f) {
+            Ok(inner) => Ok(OwnedRwLockMappedWriteGuard { inner, lock }),
+            Err(inner) => Err(OwnedRwLockWriteGuard { inner, lock }),
+        }
+    }
+
+    /// Turns write access into read access to a part of the value, without releasing the lock
+    /// in between; see [`RwLockWriteGuard::downgrade_map`].
+    pub fn downgrade_map<U: ?Sized, F>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
+    where
+        F: FnOnce(&T) -> &U,
+    {
+        OwnedRwLockReadGuard {
+            inner: tokio::sync::OwnedRwLockWriteGuard::downgrade_map(this.inner, f),
+            lock: this.lock,
+        }
+    }
+
+    /// Like [`downgrade_map`](OwnedRwLockWriteGuard::downgrade_map) if `f` finds a part; else
+    /// gives the write guard back.
+    ///
+    /// # Errors
+    ///
+    /// The unchanged guard, still writing, when `f` returns `None`.
+    pub fn try_downgrade_map<U: ?Sized, F>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockReadGuard<T, U>, Self>
+    where
+        F: FnOnce(&T) -> Option<&U>,
+    {
+        let lock = this.lock;
+        match tokio::sync::OwnedRwLockWriteGuard::try_downgrade_map(this.inner, f) {
+            Ok(inner) => Ok(OwnedRwLockReadGuard { inner, lock }),
+            Err(inner) => Err(OwnedRwLockWriteGuard { inner, lock }),
+        }
+    }
+
+    /// The same guard as an [`OwnedRwLockMappedWriteGuard`] of the whole value.
+    pub fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
+        OwnedRwLockMappedWriteGuard {
+            inner: tokio::sync::OwnedRwLockWriteGuard::into_mapped(this.inner),
+            lock: this.lock,
+        }
+    }
+}
+
+/// An [`OwnedRwLockWriteGuard`] narrowed to a part `U` of the value; write access until
+/// dropped.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct OwnedRwLockMappedWriteGuard<T, U: ?Sized = T> {
+    inner: tokio::sync::OwnedRwLockMappedWriteGuard<T, U>,
+    lock: Arc<RwLock<T>>,
+}
+
+impl<T, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
+    /// The lock this guard holds; see [`OwnedRwLockWriteGuard::rwlock`].
+    pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
+        &this.lock
+    }
+
+    /// Narrows the guard further; see [`RwLockWriteGuard::map`].
+    pub fn map<V: ?Sized, F>(this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, V>
+    where
+        F: FnOnce(&mut U) -> &mut V,
+    {
+        OwnedRwLockMappedWriteGuard {
+            inner: tokio::sync::OwnedRwLockMappedWriteGuard::map(this.inner, f),
+            lock: this.lock,
+        }
+    }
+
+    /// Narrows the guard further if `f` finds a part; see [`RwLockWriteGuard::try_map`].
+    ///
+    /// # Errors
+    ///
+    /// The unchanged guard, when `f` returns `None`.
+    pub fn try_map<V: ?Sized, F>(
+        this: Self,
+        f: F,
+    ) -> Result<OwnedRwLockMappedWriteGuard<T, V>, Self>
+    where
+        F: FnOnce(&mut U) -> Option<&mut V>,
+    {
+        let lock = this.lock;
+        match tokio::sync::OwnedRwLockMappedWriteGuard::try_map(this.inner, f) {
+            Ok(inner) => Ok(OwnedRwLockMappedWriteGuard { inner, lock }),
+            Err(inner) => Err(OwnedRwLockMappedWriteGuard { inner, lock }),
         }
     }
 }
@@ -533,6 +754,7 @@ guard_traits! {
     [T] RwLockWriteGuard<'_, T> => T;
     [T: ?Sized] RwLockMappedWriteGuard<'_, T> => T;
     [T] OwnedRwLockWriteGuard<T> => T;
+    [T, U: ?Sized] OwnedRwLockMappedWriteGuard<T, U> => U;
 }
 
 read_guard_traits! {

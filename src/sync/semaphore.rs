@@ -435,6 +435,87 @@ impl Semaphore {
         })
     }
 
+    /// Waits for one permit from synchronous code, blocking the thread.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, before or while waiting.
+    ///
+    /// # Panics
+    ///
+    /// If called from async code (inside a task or `block_on`), where blocking the thread could
+    /// deadlock the runtime; in a closure run by [`spawn_blocking`](crate::task::spawn_blocking)
+    /// it is fine.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(anyrt::sync::Semaphore::new(1));
+    /// let permit = semaphore.blocking_acquire().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 0);
+    /// drop(permit);
+    /// let permits = semaphore.clone().blocking_acquire_many_owned(1).unwrap();
+    /// assert_eq!(permits.num_permits(), 1);
+    /// ```
+    #[track_caller]
+    pub fn blocking_acquire(&self) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::block_on_sync("Semaphore::blocking_acquire", self.acquire())
+    }
+
+    /// Like [`blocking_acquire`](Semaphore::blocking_acquire), for `n` permits at once.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, before or while waiting.
+    ///
+    /// # Panics
+    ///
+    /// If called from async code, like [`blocking_acquire`](Semaphore::blocking_acquire); if
+    /// `n` is more than [`MAX_PERMITS`](Semaphore::MAX_PERMITS) (32-bit targets only).
+    #[track_caller]
+    pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
+        super::block_on_sync("Semaphore::blocking_acquire_many", self.acquire_many(n))
+    }
+
+    /// Like [`blocking_acquire`](Semaphore::blocking_acquire), with a permit that owns an `Arc`
+    /// of the semaphore.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, before or while waiting.
+    ///
+    /// # Panics
+    ///
+    /// If called from async code, like [`blocking_acquire`](Semaphore::blocking_acquire).
+    #[track_caller]
+    pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::block_on_sync("Semaphore::blocking_acquire_owned", self.acquire_owned())
+    }
+
+    /// Like [`blocking_acquire_many`](Semaphore::blocking_acquire_many), with a permit that
+    /// owns an `Arc` of the semaphore.
+    ///
+    /// # Errors
+    ///
+    /// [`AcquireError`] if the semaphore is closed, before or while waiting.
+    ///
+    /// # Panics
+    ///
+    /// If called from async code, like [`blocking_acquire`](Semaphore::blocking_acquire); if
+    /// `n` is more than [`MAX_PERMITS`](Semaphore::MAX_PERMITS) (32-bit targets only).
+    #[track_caller]
+    pub fn blocking_acquire_many_owned(
+        self: Arc<Self>,
+        n: u32,
+    ) -> Result<OwnedSemaphorePermit, AcquireError> {
+        super::block_on_sync(
+            "Semaphore::blocking_acquire_many_owned",
+            self.acquire_many_owned(n),
+        )
+    }
+
     /// Closes the semaphore: waiting and later acquires fail with an error. Permits already held
     /// stay valid and are given back as usual.
     ///
