@@ -202,7 +202,10 @@ async fn write_guards_map_downgrade_to_a_part_and_turn_into_mapped_guards() {
     assert!(lock.try_read().is_err());
     let mut part = OwnedRwLockMappedWriteGuard::map(part, |v| &mut v[0]);
     *part = 20;
-    assert!(Arc::ptr_eq(OwnedRwLockMappedWriteGuard::rwlock(&part), &lock));
+    assert!(Arc::ptr_eq(
+        OwnedRwLockMappedWriteGuard::rwlock(&part),
+        &lock
+    ));
     drop(part);
     assert_eq!(*lock.read().await, (1, vec![20, 3, 4]));
     // Downgraded to a part: readers come in alongside.

@@ -299,7 +299,11 @@ async fn blocking_acquire_panics_in_async_code_and_works_in_spawn_blocking() {
     let counts = anyrt::task::spawn_blocking(move || {
         let one = shared.blocking_acquire().unwrap().num_permits();
         let two = shared.blocking_acquire_many(2).unwrap().num_permits();
-        let owned = shared.clone().blocking_acquire_owned().unwrap().num_permits();
+        let owned = shared
+            .clone()
+            .blocking_acquire_owned()
+            .unwrap()
+            .num_permits();
         let many = shared.blocking_acquire_many_owned(2).unwrap().num_permits();
         (one, two, owned, many)
     });

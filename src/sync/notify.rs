@@ -109,6 +109,24 @@ impl Notify {
     }
 
     /// Like [`notify_one`](Notify::notify_one), but wakes the task that waited the shortest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use futures_lite::future::poll_once;
+    ///
+    /// # anyrt::block_on(async {
+    /// let notify = anyrt::sync::Notify::new();
+    /// let mut first = pin!(notify.notified());
+    /// let mut last = pin!(notify.notified());
+    /// first.as_mut().enable();
+    /// last.as_mut().enable();
+    /// notify.notify_last();
+    /// assert!(poll_once(last.as_mut()).await.is_some());
+    /// assert!(poll_once(first.as_mut()).await.is_none());
+    /// # });
+    /// ```
     pub fn notify_last(&self) {
         self.inner.notify_last();
     }

@@ -194,6 +194,18 @@ impl<T> RwLock<T> {
     /// # Errors
     ///
     /// [`TryLockError`] if a writer holds the lock or waits for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(anyrt::sync::RwLock::new(1));
+    /// let reader = lock.clone().try_read_owned().unwrap();
+    /// assert!(lock.clone().try_read_owned().is_ok(), "readers share");
+    /// assert!(lock.clone().try_write_owned().is_err());
+    /// drop(reader);
+    /// ```
     pub fn try_read_owned(self: Arc<Self>) -> Result<OwnedRwLockReadGuard<T>, TryLockError> {
         match self.inner().clone().try_read_owned() {
             Ok(inner) => Ok(OwnedRwLockReadGuard { inner, lock: self }),
@@ -231,6 +243,19 @@ impl<T> RwLock<T> {
     /// # Errors
     ///
     /// [`TryLockError`] if the lock is held, or tasks wait for it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let lock = Arc::new(anyrt::sync::RwLock::new(1));
+    /// let mut writer = lock.clone().try_write_owned().unwrap();
+    /// *writer = 2;
+    /// assert!(lock.clone().try_read_owned().is_err());
+    /// drop(writer);
+    /// assert_eq!(*lock.try_read().unwrap(), 2);
+    /// ```
     pub fn try_write_owned(self: Arc<Self>) -> Result<OwnedRwLockWriteGuard<T>, TryLockError> {
         match self.inner().clone().try_write_owned() {
             Ok(inner) => Ok(OwnedRwLockWriteGuard { inner, lock: self }),
@@ -243,6 +268,15 @@ impl<T> RwLock<T> {
     /// # Panics
     ///
     /// If called from async code; see [the module](super#blocking-from-synchronous-code).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = anyrt::sync::RwLock::new(3);
+    /// assert_eq!(*lock.blocking_read(), 3);
+    /// *lock.blocking_write() += 1;
+    /// assert_eq!(lock.into_inner(), 4);
+    /// ```
     #[track_caller]
     pub fn blocking_read(&self) -> RwLockReadGuard<'_, T> {
         super::block_on_sync("RwLock::blocking_read", self.read())
@@ -285,6 +319,13 @@ impl<T> RwLock<T> {
     }
 
     /// Consumes the lock and returns the value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let lock = anyrt::sync::RwLock::new(String::from("value"));
+    /// assert_eq!(lock.into_inner(), "value");
+    /// ```
     pub fn into_inner(self) -> T {
         match self.inner.into_inner() {
             Place::Shared(inner) => match Arc::try_unwrap(inner) {
@@ -353,6 +394,19 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     /// # Errors
     ///
     /// The unchanged guard, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::{RwLock, RwLockReadGuard};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let reader = RwLockReadGuard::try_map(lock.read().await, |v| v.get(5)).unwrap_err();
+    /// let first = RwLockReadGuard::try_map(reader, |v| v.first()).unwrap();
+    /// assert_eq!(*first, 1);
+    /// # });
+    /// ```
     pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockReadGuard<'a, U>, Self>
     where
         F: FnOnce(&T) -> Option<&U>,
@@ -419,6 +473,19 @@ impl<'a, T> RwLockWriteGuard<'a, T> {
     /// # Errors
     ///
     /// The unchanged guard, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::{RwLock, RwLockWriteGuard};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = RwLock::new(vec![1, 2]);
+    /// let writer = RwLockWriteGuard::try_map(lock.write().await, |v| v.get_mut(5)).unwrap_err();
+    /// *RwLockWriteGuard::try_map(writer, |v| v.last_mut()).unwrap() = 9;
+    /// assert_eq!(*lock.read().await, [1, 9]);
+    /// # });
+    /// ```
     pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
@@ -514,6 +581,19 @@ pub struct RwLockMappedWriteGuard<'a, T: ?Sized> {
 
 impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     /// Narrows the guard further; see [`RwLockWriteGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::{RwLock, RwLockMappedWriteGuard, RwLockWriteGuard};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = RwLock::new((0, vec![1, 2]));
+    /// let list = RwLockWriteGuard::map(lock.write().await, |v| &mut v.1);
+    /// *RwLockMappedWriteGuard::map(list, |l| &mut l[0]) = 7;
+    /// assert_eq!(lock.read().await.1, [7, 2]);
+    /// # });
+    /// ```
     pub fn map<U: ?Sized, F>(this: Self, f: F) -> RwLockMappedWriteGuard<'a, U>
     where
         F: FnOnce(&mut T) -> &mut U,
@@ -555,6 +635,22 @@ impl<T, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     }
 
     /// Narrows the guard to a part of the value, keeping read access.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use anyrt::sync::{OwnedRwLockReadGuard, RwLock};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = Arc::new(RwLock::new((1, String::from("name"))));
+    /// let name = OwnedRwLockReadGuard::map(lock.clone().read_owned().await, |v| &v.1);
+    /// assert_eq!(*name, "name");
+    /// assert!(Arc::ptr_eq(OwnedRwLockReadGuard::rwlock(&name), &lock));
+    /// let short = OwnedRwLockReadGuard::try_map(name, |n| n.get(..2)).unwrap();
+    /// assert_eq!(&*short, "na");
+    /// # });
+    /// ```
     pub fn map<V: ?Sized, F>(this: Self, f: F) -> OwnedRwLockReadGuard<T, V>
     where
         F: FnOnce(&U) -> &V,
@@ -666,6 +762,21 @@ impl<T> OwnedRwLockWriteGuard<T> {
 
     /// Turns write access into read access to a part of the value, without releasing the lock
     /// in between; see [`RwLockWriteGuard::downgrade_map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use anyrt::sync::{OwnedRwLockWriteGuard, RwLock};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = Arc::new(RwLock::new((1, 2)));
+    /// let mut writer = lock.clone().write_owned().await;
+    /// writer.1 = 3;
+    /// let second = OwnedRwLockWriteGuard::downgrade_map(writer, |v| &v.1);
+    /// assert_eq!((*second, lock.try_read().unwrap().0), (3, 1));
+    /// # });
+    /// ```
     pub fn downgrade_map<U: ?Sized, F>(this: Self, f: F) -> OwnedRwLockReadGuard<T, U>
     where
         F: FnOnce(&T) -> &U,
@@ -697,6 +808,22 @@ impl<T> OwnedRwLockWriteGuard<T> {
     }
 
     /// The same guard as an [`OwnedRwLockMappedWriteGuard`] of the whole value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use anyrt::sync::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard, RwLock};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = Arc::new(RwLock::new(1));
+    /// let mut all: OwnedRwLockMappedWriteGuard<i32> =
+    ///     OwnedRwLockWriteGuard::into_mapped(lock.clone().write_owned().await);
+    /// *all += 1;
+    /// drop(all);
+    /// assert_eq!(*lock.read().await, 2);
+    /// # });
+    /// ```
     pub fn into_mapped(this: Self) -> OwnedRwLockMappedWriteGuard<T> {
         OwnedRwLockMappedWriteGuard {
             inner: tokio::sync::OwnedRwLockWriteGuard::into_mapped(this.inner),

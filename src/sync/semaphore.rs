@@ -141,6 +141,16 @@ impl Semaphore {
     }
 
     /// How many permits are free now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = anyrt::sync::Semaphore::new(2);
+    /// let permit = semaphore.try_acquire().unwrap();
+    /// assert_eq!(semaphore.available_permits(), 1);
+    /// drop(permit);
+    /// assert_eq!(semaphore.available_permits(), 2);
+    /// ```
     pub fn available_permits(&self) -> usize {
         self.inner.available_permits()
     }
@@ -380,6 +390,20 @@ impl Semaphore {
     /// # Cancel safety
     ///
     /// Cancel-safe, like [`acquire_many`](Semaphore::acquire_many).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// # anyrt::block_on(async {
+    /// let semaphore = Arc::new(anyrt::sync::Semaphore::new(4));
+    /// let permits = semaphore.clone().acquire_many_owned(3).await.unwrap();
+    /// let task = anyrt::spawn(async move { permits.num_permits() });
+    /// assert_eq!(task.await.unwrap(), 3);
+    /// assert_eq!(semaphore.available_permits(), 4, "given back when the task dropped them");
+    /// # });
+    /// ```
     #[track_caller]
     pub fn acquire_many_owned(
         self: Arc<Self>,
@@ -405,6 +429,19 @@ impl Semaphore {
     /// # Errors
     ///
     /// As [`try_acquire`](Semaphore::try_acquire).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use anyrt::sync::{Semaphore, TryAcquireError};
+    ///
+    /// let semaphore = Arc::new(Semaphore::new(1));
+    /// let permit = semaphore.clone().try_acquire_owned().unwrap();
+    /// assert_eq!(semaphore.clone().try_acquire_owned().unwrap_err(), TryAcquireError::NoPermits);
+    /// drop(permit);
+    /// assert!(semaphore.try_acquire_owned().is_ok());
+    /// ```
     pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
         self.try_acquire_many_owned(1)
     }
@@ -419,6 +456,17 @@ impl Semaphore {
     /// # Panics
     ///
     /// If `n` is more than [`MAX_PERMITS`](Semaphore::MAX_PERMITS) (32-bit targets only).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(anyrt::sync::Semaphore::new(3));
+    /// assert!(semaphore.clone().try_acquire_many_owned(4).is_err());
+    /// let permits = semaphore.clone().try_acquire_many_owned(3).unwrap();
+    /// assert_eq!((permits.num_permits(), semaphore.available_permits()), (3, 0));
+    /// ```
     #[track_caller]
     pub fn try_acquire_many_owned(
         self: Arc<Self>,
@@ -680,6 +728,22 @@ impl OwnedSemaphorePermit {
     /// # Panics
     ///
     /// If `other` came from another semaphore.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    ///
+    /// let semaphore = Arc::new(anyrt::sync::Semaphore::new(3));
+    /// let mut permit = semaphore.clone().try_acquire_owned().unwrap();
+    /// permit.merge(semaphore.clone().try_acquire_many_owned(2).unwrap());
+    /// assert_eq!(permit.num_permits(), 3);
+    /// let part = permit.split(1).unwrap();
+    /// assert!(Arc::ptr_eq(part.semaphore(), &semaphore));
+    /// part.forget();
+    /// drop(permit);
+    /// assert_eq!(semaphore.available_permits(), 2, "the forgotten permit is gone for good");
+    /// ```
     #[track_caller]
     pub fn merge(&mut self, mut other: OwnedSemaphorePermit) {
         if !Arc::ptr_eq(&self.semaphore, &other.semaphore) {

@@ -142,17 +142,47 @@ impl<T> Sender<T> {
 
     /// Like [`send_modify`](Sender::send_modify), but notifies the receivers only if `modify`
     /// returns true; returns what `modify` returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = anyrt::sync::watch::channel(1);
+    /// assert!(!tx.send_if_modified(|v| false)); // unchanged: no receiver is told
+    /// assert!(!rx.has_changed().unwrap());
+    /// assert!(tx.send_if_modified(|v| {
+    ///     *v += 1;
+    ///     true
+    /// }));
+    /// assert!(rx.has_changed().unwrap());
+    /// ```
     pub fn send_if_modified<F: FnOnce(&mut T) -> bool>(&self, modify: F) -> bool {
         self.inner.send_if_modified(modify)
     }
 
     /// Replaces the value, whether or not a receiver exists, notifies the receivers, and returns
     /// the old value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let tx = anyrt::sync::watch::Sender::new("old");
+    /// assert!(tx.is_closed(), "no receiver");
+    /// assert_eq!(tx.send_replace("new"), "old"); // stored all the same
+    /// assert_eq!(*tx.borrow(), "new");
+    /// ```
     pub fn send_replace(&self, value: T) -> T {
         self.inner.send_replace(value)
     }
 
     /// The current value, read-locked while the [`Ref`] lives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = anyrt::sync::watch::channel(vec![1]);
+    /// tx.send_modify(|v| v.push(2));
+    /// assert_eq!(*tx.borrow(), [1, 2]);
+    /// ```
     pub fn borrow(&self) -> Ref<'_, T> {
         Ref {
             inner: self.inner.borrow(),
@@ -169,11 +199,38 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, rx) = anyrt::sync::watch::channel(0);
+    /// assert!(!tx.is_closed());
+    /// anyrt::spawn(async move { drop(rx) });
+    /// tx.closed().await;
+    /// assert!(tx.is_closed() && tx.send(1).is_err());
+    /// # });
+    /// ```
     pub async fn closed(&self) {
         self.inner.closed().await;
     }
 
     /// A new receiver, which counts the current value as seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, rx) = anyrt::sync::watch::channel(0);
+    /// let mut second = tx.subscribe();
+    /// assert_eq!((tx.receiver_count(), tx.sender_count()), (2, 1));
+    /// assert!(second.same_channel(&rx));
+    /// assert!(!second.has_changed().unwrap(), "the current value counts as seen");
+    /// tx.send(1).unwrap();
+    /// second.changed().await.unwrap();
+    /// assert_eq!(*second.borrow(), 1);
+    /// # });
+    /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         Receiver {
             inner: self.inner.subscribe(),

@@ -313,6 +313,21 @@ impl<T: Send + 'static> JoinSet<T> {
     }
 
     /// Polls for the next finished task, as [`join_next`](JoinSet::join_next) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// # anyrt::block_on(async {
+    /// let mut set = anyrt::task::JoinSet::new();
+    /// set.spawn(async { 1 });
+    /// // In a hand-written future, or through `poll_fn`:
+    /// let result = poll_fn(|cx| set.poll_join_next(cx)).await;
+    /// assert_eq!(result.unwrap().unwrap(), 1);
+    /// assert!(poll_fn(|cx| set.poll_join_next(cx)).await.is_none());
+    /// # });
+    /// ```
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         if self.len == 0 {
             return Poll::Ready(None);

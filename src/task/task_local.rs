@@ -417,6 +417,26 @@ pin_project! {
 impl<T: 'static, F> TaskLocalFuture<T, F> {
     /// Takes the value out of the scope; polling the future after that runs it without the
     /// value. `None` if it was taken before.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::future::poll_once;
+    ///
+    /// anyrt::task_local! {
+    ///     static USER: String;
+    /// }
+    ///
+    /// # anyrt::block_on(async {
+    /// let mut scoped = Box::pin(USER.scope("ann".into(), async {
+    ///     anyrt::task::yield_now().await;
+    ///     USER.try_get().ok()
+    /// }));
+    /// assert!(poll_once(scoped.as_mut()).await.is_none());
+    /// assert_eq!(scoped.as_mut().take_value().as_deref(), Some("ann"));
+    /// assert_eq!(scoped.await, None, "the rest ran without the value");
+    /// # });
+    /// ```
     pub fn take_value(self: Pin<&mut Self>) -> Option<T> {
         self.project().value.take()
     }

@@ -231,6 +231,20 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe: dropping the future gives up its place in the queue for room.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(4);
+    /// let permits = tx.reserve_many(3).await.unwrap();
+    /// assert_eq!(tx.capacity(), 1);
+    /// for (permit, i) in permits.zip(1..) {
+    ///     permit.send(i);
+    /// }
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// # });
+    /// ```
     pub async fn reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, SendError<()>> {
         let inner = self.inner.reserve_many(n).await.map_err(error::send)?;
         Ok(PermitIterator { inner })
@@ -245,6 +259,18 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, but the sender moved into the future is dropped with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(1);
+    /// let permit = tx.reserve_owned().await.unwrap();
+    /// let tx = anyrt::spawn(async move { permit.send("from a task") }).await.unwrap();
+    /// assert_eq!(rx.recv().await, Some("from a task"));
+    /// assert!(tx.try_send("again").is_ok());
+    /// # });
+    /// ```
     pub async fn reserve_owned(self) -> Result<OwnedPermit<T>, SendError<()>> {
         let inner = self.inner.reserve_owned().await.map_err(error::send)?;
         Ok(OwnedPermit { inner })
@@ -255,6 +281,18 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`TrySendError::Full`]`(())` or [`TrySendError::Closed`]`(())`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::mpsc::{self, error::TrySendError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let permit = tx.try_reserve().unwrap();
+    /// assert!(matches!(tx.try_reserve(), Err(TrySendError::Full(()))));
+    /// permit.send(5);
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
     pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
         let inner = self.inner.try_reserve().map_err(error::try_send)?;
         Ok(Permit { inner })
@@ -266,6 +304,17 @@ impl<T> Sender<T> {
     ///
     /// [`TrySendError::Full`]`(())` if there is not (or `n` is more than the capacity),
     /// [`TrySendError::Closed`]`(())` if the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(2);
+    /// assert!(tx.try_reserve_many(3).is_err());
+    /// for permit in tx.try_reserve_many(2).unwrap() {
+    ///     permit.send('x');
+    /// }
+    /// assert_eq!((rx.try_recv(), rx.try_recv()), (Ok('x'), Ok('x')));
+    /// ```
     pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, TrySendError<()>> {
         let inner = self.inner.try_reserve_many(n).map_err(error::try_send)?;
         Ok(PermitIterator { inner })
@@ -276,6 +325,22 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::mpsc::{self, error::TrySendError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let permit = tx.clone().try_reserve_owned().unwrap();
+    /// let tx = match tx.try_reserve_owned() {
+    ///     Err(TrySendError::Full(tx)) => tx, // the sender comes back
+    ///     _ => unreachable!(),
+    /// };
+    /// drop(permit.release()); // the room goes back unused
+    /// assert!(tx.try_send(1).is_ok());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn try_reserve_owned(self) -> Result<OwnedPermit<T>, TrySendError<Self>> {
         match self.inner.try_reserve_owned() {
             Ok(inner) => Ok(OwnedPermit { inner }),
@@ -435,6 +500,18 @@ pub struct OwnedPermit<T> {
 
 impl<T> OwnedPermit<T> {
     /// Sends `value` into the reserved room and gives the sender back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(1);
+    /// let permit = tx.reserve_owned().await.unwrap();
+    /// let tx = permit.send(1);
+    /// assert_eq!(tx.capacity(), 0);
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// # });
+    /// ```
     pub fn send(self, value: T) -> Sender<T> {
         Sender {
             inner: self.inner.send(value),
