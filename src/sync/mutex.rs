@@ -90,6 +90,14 @@ impl<T> Mutex<T> {
     /// `const`, so it can initialise a `static`. The value moves to the heap the first time the
     /// mutex is locked; until then it stays inline. (The room it had inline stays part of the
     /// mutex, so a `Mutex<T>` takes `size_of::<T>()` more than one boxing its value.)
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mutex = anyrt::sync::Mutex::new(vec![1]);
+    /// mutex.try_lock().unwrap().push(2);
+    /// assert_eq!(mutex.into_inner(), [1, 2]);
+    /// ```
     pub const fn new(value: T) -> Mutex<T> {
         Mutex {
             inner: Lazy::new(value),
@@ -97,6 +105,14 @@ impl<T> Mutex<T> {
     }
 
     /// The same as [`new`](Mutex::new), under the name tokio gives its `const` constructor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static COUNT: anyrt::sync::Mutex<u32> = anyrt::sync::Mutex::const_new(0);
+    /// *COUNT.try_lock().unwrap() += 1;
+    /// assert_eq!(*COUNT.try_lock().unwrap(), 1);
+    /// ```
     pub const fn const_new(value: T) -> Mutex<T> {
         Mutex::new(value)
     }
@@ -273,6 +289,10 @@ impl<T> Mutex<T> {
     }
 
     /// Consumes the mutex and returns the value.
+    ///
+    /// # Examples
+    ///
+    /// See [`new`](Mutex::new).
     pub fn into_inner(self) -> T {
         match self.inner.into_inner() {
             Place::Shared(inner) => match Arc::try_unwrap(inner) {
@@ -379,6 +399,20 @@ pub struct MappedMutexGuard<'a, T: ?Sized> {
 
 impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// Narrows the guard further; see [`MutexGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::{MappedMutexGuard, Mutex, MutexGuard};
+    ///
+    /// # anyrt::block_on(async {
+    /// let mutex = Mutex::new((0, vec![1, 2]));
+    /// let list = MutexGuard::map(mutex.lock().await, |v| &mut v.1);
+    /// let list = MappedMutexGuard::try_map(list, |l| l.get_mut(5)).unwrap_err();
+    /// *MappedMutexGuard::map(list, |l| &mut l[1]) = 9;
+    /// assert_eq!(mutex.lock().await.1, [1, 9]);
+    /// # });
+    /// ```
     pub fn map<U, F>(this: Self, f: F) -> MappedMutexGuard<'a, U>
     where
         F: FnOnce(&mut T) -> &mut U,
@@ -393,6 +427,10 @@ impl<'a, T: ?Sized> MappedMutexGuard<'a, T> {
     /// # Errors
     ///
     /// The unchanged guard, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// See [`map`](MappedMutexGuard::map).
     pub fn try_map<U, F>(this: Self, f: F) -> Result<MappedMutexGuard<'a, U>, Self>
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
@@ -465,6 +503,26 @@ impl<T> OwnedMutexGuard<T> {
     /// # Errors
     ///
     /// The unchanged guard, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use anyrt::sync::{Mutex, OwnedMappedMutexGuard, OwnedMutexGuard};
+    ///
+    /// # anyrt::block_on(async {
+    /// let mutex = Arc::new(Mutex::new(vec![1, 2]));
+    /// let guard = OwnedMutexGuard::try_map(mutex.clone().lock_owned().await, |v| v.get_mut(5))
+    ///     .unwrap_err();
+    /// let first = OwnedMutexGuard::try_map(guard, |v| v.first_mut()).unwrap();
+    /// assert!(Arc::ptr_eq(OwnedMappedMutexGuard::mutex(&first), &mutex));
+    /// let mut first = OwnedMappedMutexGuard::map(first, |n| n);
+    /// *first = 5;
+    /// let first = OwnedMappedMutexGuard::try_map(first, |n| Some(n)).unwrap();
+    /// drop(first);
+    /// assert_eq!(*mutex.lock().await, [5, 2]);
+    /// # });
+    /// ```
     pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, U>, Self>
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
@@ -487,11 +545,19 @@ pub struct OwnedMappedMutexGuard<T, U: ?Sized = T> {
 impl<T, U: ?Sized> OwnedMappedMutexGuard<T, U> {
     /// The mutex this guard holds the lock of; an associated function, see
     /// [`OwnedMutexGuard::mutex`].
+    ///
+    /// # Examples
+    ///
+    /// See [`OwnedMutexGuard::try_map`].
     pub fn mutex(this: &Self) -> &Arc<Mutex<T>> {
         &this.mutex
     }
 
     /// Narrows the guard further; see [`MutexGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// See [`OwnedMutexGuard::try_map`].
     pub fn map<V, F>(this: Self, f: F) -> OwnedMappedMutexGuard<T, V>
     where
         F: FnOnce(&mut U) -> &mut V,
@@ -507,6 +573,10 @@ impl<T, U: ?Sized> OwnedMappedMutexGuard<T, U> {
     /// # Errors
     ///
     /// The unchanged guard, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// See [`OwnedMutexGuard::try_map`].
     pub fn try_map<V, F>(this: Self, f: F) -> Result<OwnedMappedMutexGuard<T, V>, Self>
     where
         F: FnOnce(&mut U) -> Option<&mut V>,

@@ -44,6 +44,16 @@ pub struct Notify {
 
 impl Notify {
     /// A `Notify` with no waiter and no kept notification.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let notify = anyrt::sync::Notify::new();
+    /// notify.notify_one(); // kept for the next waiter
+    /// notify.notified().await;
+    /// # });
+    /// ```
     pub const fn new() -> Notify {
         Notify {
             inner: tokio::sync::Notify::const_new(),
@@ -51,6 +61,17 @@ impl Notify {
     }
 
     /// The same as [`new`](Notify::new), under the name tokio gives its `const` constructor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static SHUTDOWN: anyrt::sync::Notify = anyrt::sync::Notify::const_new();
+    ///
+    /// # anyrt::block_on(async {
+    /// SHUTDOWN.notify_one();
+    /// SHUTDOWN.notified().await;
+    /// # });
+    /// ```
     pub const fn const_new() -> Notify {
         Notify::new()
     }

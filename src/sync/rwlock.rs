@@ -64,6 +64,17 @@ impl<T> RwLock<T> {
     }
 
     /// The same as [`new`](RwLock::new), under the name tokio gives its `const` constructor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static TABLE: anyrt::sync::RwLock<Vec<u8>> = anyrt::sync::RwLock::const_new(Vec::new());
+    ///
+    /// # anyrt::block_on(async {
+    /// TABLE.write().await.push(1);
+    /// assert_eq!(*TABLE.read().await, [1]);
+    /// # });
+    /// ```
     pub const fn const_new(value: T) -> RwLock<T> {
         RwLock::new(value)
     }
@@ -608,6 +619,10 @@ impl<'a, T: ?Sized> RwLockMappedWriteGuard<'a, T> {
     /// # Errors
     ///
     /// The unchanged guard, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// See [`map`](RwLockMappedWriteGuard::map).
     pub fn try_map<U: ?Sized, F>(this: Self, f: F) -> Result<RwLockMappedWriteGuard<'a, U>, Self>
     where
         F: FnOnce(&mut T) -> Option<&mut U>,
@@ -630,6 +645,10 @@ pub struct OwnedRwLockReadGuard<T, U: ?Sized = T> {
 
 impl<T, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     /// The lock this guard holds.
+    ///
+    /// # Examples
+    ///
+    /// See [`map`](OwnedRwLockReadGuard::map).
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
@@ -666,6 +685,10 @@ impl<T, U: ?Sized> OwnedRwLockReadGuard<T, U> {
     /// # Errors
     ///
     /// The unchanged guard, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// See [`map`](OwnedRwLockReadGuard::map).
     pub fn try_map<V: ?Sized, F>(this: Self, f: F) -> Result<OwnedRwLockReadGuard<T, V>, Self>
     where
         F: FnOnce(&U) -> Option<&V>,
@@ -688,6 +711,10 @@ pub struct OwnedRwLockWriteGuard<T> {
 
 impl<T> OwnedRwLockWriteGuard<T> {
     /// The lock this guard holds.
+    ///
+    /// # Examples
+    ///
+    /// See [`try_map`](OwnedRwLockWriteGuard::try_map).
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
@@ -746,6 +773,25 @@ impl<T> OwnedRwLockWriteGuard<T> {
     /// # Errors
     ///
     /// The unchanged guard, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use anyrt::sync::{OwnedRwLockMappedWriteGuard, OwnedRwLockWriteGuard, RwLock};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = Arc::new(RwLock::new(vec![1, 2]));
+    /// let writer = lock.clone().write_owned().await;
+    /// assert!(Arc::ptr_eq(OwnedRwLockWriteGuard::rwlock(&writer), &lock));
+    /// let writer = OwnedRwLockWriteGuard::try_map(writer, |v| v.get_mut(5)).unwrap_err();
+    /// let last = OwnedRwLockWriteGuard::try_map(writer, |v| v.last_mut()).unwrap();
+    /// assert!(Arc::ptr_eq(OwnedRwLockMappedWriteGuard::rwlock(&last), &lock));
+    /// let last = OwnedRwLockMappedWriteGuard::try_map(last, |n| Some(n)).unwrap();
+    /// *OwnedRwLockMappedWriteGuard::map(last, |n| n) = 9;
+    /// assert_eq!(*lock.read().await, [1, 9]);
+    /// # });
+    /// ```
     pub fn try_map<U: ?Sized, F>(
         this: Self,
         f: F,
@@ -793,6 +839,21 @@ impl<T> OwnedRwLockWriteGuard<T> {
     /// # Errors
     ///
     /// The unchanged guard, still writing, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use anyrt::sync::{OwnedRwLockWriteGuard, RwLock};
+    ///
+    /// # anyrt::block_on(async {
+    /// let lock = Arc::new(RwLock::new(vec![1, 2]));
+    /// let writer = lock.clone().write_owned().await;
+    /// let writer = OwnedRwLockWriteGuard::try_downgrade_map(writer, |v| v.get(5)).unwrap_err();
+    /// let first = OwnedRwLockWriteGuard::try_downgrade_map(writer, |v| v.first()).unwrap();
+    /// assert_eq!((*first, lock.try_read().unwrap().len()), (1, 2));
+    /// # });
+    /// ```
     pub fn try_downgrade_map<U: ?Sized, F>(
         this: Self,
         f: F,
@@ -842,11 +903,19 @@ pub struct OwnedRwLockMappedWriteGuard<T, U: ?Sized = T> {
 
 impl<T, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
     /// The lock this guard holds; see [`OwnedRwLockWriteGuard::rwlock`].
+    ///
+    /// # Examples
+    ///
+    /// See [`OwnedRwLockWriteGuard::try_map`].
     pub fn rwlock(this: &Self) -> &Arc<RwLock<T>> {
         &this.lock
     }
 
     /// Narrows the guard further; see [`RwLockWriteGuard::map`].
+    ///
+    /// # Examples
+    ///
+    /// See [`OwnedRwLockWriteGuard::try_map`].
     pub fn map<V: ?Sized, F>(this: Self, f: F) -> OwnedRwLockMappedWriteGuard<T, V>
     where
         F: FnOnce(&mut U) -> &mut V,
@@ -862,6 +931,10 @@ impl<T, U: ?Sized> OwnedRwLockMappedWriteGuard<T, U> {
     /// # Errors
     ///
     /// The unchanged guard, when `f` returns `None`.
+    ///
+    /// # Examples
+    ///
+    /// See [`OwnedRwLockWriteGuard::try_map`].
     pub fn try_map<V: ?Sized, F>(
         this: Self,
         f: F,

@@ -121,6 +121,13 @@ impl Semaphore {
     /// # Panics
     ///
     /// If `permits` is more than [`MAX_PERMITS`](Semaphore::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = anyrt::sync::Semaphore::new(3);
+    /// assert_eq!(semaphore.available_permits(), 3);
+    /// ```
     pub const fn new(permits: usize) -> Semaphore {
         if permits > Semaphore::MAX_PERMITS {
             panic!("anyrt: a semaphore holds at most `Semaphore::MAX_PERMITS` permits");
@@ -136,6 +143,16 @@ impl Semaphore {
     /// # Panics
     ///
     /// If `permits` is more than [`MAX_PERMITS`](Semaphore::MAX_PERMITS).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static CONNECTIONS: anyrt::sync::Semaphore = anyrt::sync::Semaphore::const_new(2);
+    ///
+    /// let permit = CONNECTIONS.try_acquire().unwrap();
+    /// assert_eq!(CONNECTIONS.available_permits(), 1);
+    /// drop(permit);
+    /// ```
     pub const fn const_new(permits: usize) -> Semaphore {
         Semaphore::new(permits)
     }
@@ -522,6 +539,10 @@ impl Semaphore {
     ///
     /// If called from async code, like [`blocking_acquire`](Semaphore::blocking_acquire); if
     /// `n` is more than [`MAX_PERMITS`](Semaphore::MAX_PERMITS) (32-bit targets only).
+    ///
+    /// # Examples
+    ///
+    /// See [`blocking_acquire`](Semaphore::blocking_acquire).
     #[track_caller]
     pub fn blocking_acquire_many(&self, n: u32) -> Result<SemaphorePermit<'_>, AcquireError> {
         super::block_on_sync("Semaphore::blocking_acquire_many", self.acquire_many(n))
@@ -537,6 +558,10 @@ impl Semaphore {
     /// # Panics
     ///
     /// If called from async code, like [`blocking_acquire`](Semaphore::blocking_acquire).
+    ///
+    /// # Examples
+    ///
+    /// See [`blocking_acquire`](Semaphore::blocking_acquire).
     #[track_caller]
     pub fn blocking_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, AcquireError> {
         super::block_on_sync("Semaphore::blocking_acquire_owned", self.acquire_owned())
@@ -553,6 +578,10 @@ impl Semaphore {
     ///
     /// If called from async code, like [`blocking_acquire`](Semaphore::blocking_acquire); if
     /// `n` is more than [`MAX_PERMITS`](Semaphore::MAX_PERMITS) (32-bit targets only).
+    ///
+    /// # Examples
+    ///
+    /// See [`blocking_acquire`](Semaphore::blocking_acquire).
     #[track_caller]
     pub fn blocking_acquire_many_owned(
         self: Arc<Self>,
@@ -582,6 +611,10 @@ impl Semaphore {
     }
 
     /// Whether [`close`](Semaphore::close) was called.
+    ///
+    /// # Examples
+    ///
+    /// See [`close`](Semaphore::close).
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
@@ -628,11 +661,24 @@ impl<'a> SemaphorePermit<'a> {
     }
 
     /// How many permits this holds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let semaphore = anyrt::sync::Semaphore::new(3);
+    /// let permit = semaphore.try_acquire_many(2).unwrap();
+    /// assert_eq!(permit.num_permits(), 2);
+    /// assert!(std::ptr::eq(permit.semaphore(), &semaphore));
+    /// ```
     pub fn num_permits(&self) -> usize {
         self.permits
     }
 
     /// The semaphore the permits came from.
+    ///
+    /// # Examples
+    ///
+    /// See [`num_permits`](SemaphorePermit::num_permits).
     pub fn semaphore(&self) -> &'a Semaphore {
         self.semaphore
     }
@@ -709,16 +755,28 @@ pub struct OwnedSemaphorePermit {
 
 impl OwnedSemaphorePermit {
     /// Keeps the permits from going back: the semaphore has that many fewer for good.
+    ///
+    /// # Examples
+    ///
+    /// See [`merge`](OwnedSemaphorePermit::merge).
     pub fn forget(mut self) {
         self.semaphore.forgot(std::mem::take(&mut self.permits));
     }
 
     /// How many permits this holds.
+    ///
+    /// # Examples
+    ///
+    /// See [`merge`](OwnedSemaphorePermit::merge).
     pub fn num_permits(&self) -> usize {
         self.permits
     }
 
     /// The semaphore the permits came from.
+    ///
+    /// # Examples
+    ///
+    /// See [`merge`](OwnedSemaphorePermit::merge).
     pub fn semaphore(&self) -> &Arc<Semaphore> {
         &self.semaphore
     }
@@ -753,6 +811,10 @@ impl OwnedSemaphorePermit {
     }
 
     /// Splits `n` permits off into a new permit; `None` if this holds fewer than `n`.
+    ///
+    /// # Examples
+    ///
+    /// See [`merge`](OwnedSemaphorePermit::merge).
     pub fn split(&mut self, n: usize) -> Option<OwnedSemaphorePermit> {
         if n > self.permits {
             return None;

@@ -157,6 +157,19 @@ impl<T: Send + 'static> RemoteAbort for Entry<T> {
 
 impl<T> JoinSet<T> {
     /// An empty set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let mut set = anyrt::task::JoinSet::new();
+    /// assert!(set.is_empty());
+    /// set.spawn(async { "done" });
+    /// assert_eq!(set.len(), 1);
+    /// set.join_next().await;
+    /// assert_eq!((set.len(), set.is_empty()), (0, true));
+    /// # });
+    /// ```
     pub fn new() -> JoinSet<T> {
         JoinSet {
             entries: Vec::new(),
@@ -167,11 +180,19 @@ impl<T> JoinSet<T> {
     }
 
     /// How many tasks are in the set: spawned, and not yet returned by `join_next`.
+    ///
+    /// # Examples
+    ///
+    /// See [`new`](JoinSet::new).
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the set holds no task.
+    ///
+    /// # Examples
+    ///
+    /// See [`new`](JoinSet::new).
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -370,6 +370,19 @@ impl<T: 'static> LocalKey<T> {
     /// # Errors
     ///
     /// [`AccessError`] if none is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// anyrt::task_local! {
+    ///     static LIMIT: u32;
+    /// }
+    ///
+    /// # anyrt::block_on(async {
+    /// assert!(LIMIT.try_get().is_err());
+    /// LIMIT.scope(3, async { assert_eq!(LIMIT.try_get(), Ok(3)) }).await;
+    /// # });
+    /// ```
     pub fn try_get(&'static self) -> Result<T, AccessError>
     where
         T: Clone,

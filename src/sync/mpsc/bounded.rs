@@ -164,6 +164,19 @@ impl<T> Sender<T> {
     /// # Panics
     ///
     /// If called from async code; see [the `sync` module](crate::sync#blocking-from-synchronous-code).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(1);
+    /// std::thread::spawn(move || {
+    ///     tx.blocking_send(1).unwrap();
+    ///     tx.blocking_send(2).unwrap(); // waits for room
+    /// });
+    /// assert_eq!(rx.blocking_recv(), Some(1));
+    /// assert_eq!(rx.blocking_recv(), Some(2));
+    /// assert_eq!(rx.blocking_recv(), None);
+    /// ```
     #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
         crate::sync::block_on_sync("mpsc::Sender::blocking_send", self.send(value))
@@ -190,6 +203,10 @@ impl<T> Sender<T> {
     }
 
     /// Whether the receiver is gone (dropped or closed).
+    ///
+    /// # Examples
+    ///
+    /// See [`closed`](Sender::closed).
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
@@ -354,16 +371,41 @@ impl<T> Sender<T> {
     }
 
     /// Whether both senders send into the same channel.
+    ///
+    /// # Examples
+    ///
+    /// See [`capacity`](Sender::capacity).
     pub fn same_channel(&self, other: &Self) -> bool {
         self.inner.same_channel(&other.inner)
     }
 
     /// How many more messages fit now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = anyrt::sync::mpsc::channel::<u8>(2);
+    /// let other = tx.clone();
+    /// let permit = tx.try_reserve().unwrap();
+    /// assert_eq!((tx.capacity(), tx.max_capacity()), (1, 2));
+    /// assert_eq!((rx.capacity(), rx.max_capacity()), (1, 2));
+    /// assert!(tx.same_channel(&other));
+    /// assert_eq!((tx.strong_count(), rx.sender_strong_count()), (2, 2));
+    /// let weak = tx.downgrade();
+    /// assert_eq!((tx.weak_count(), rx.sender_weak_count(), weak.weak_count()), (1, 1, 1));
+    /// assert_eq!(weak.strong_count(), 2);
+    /// drop(permit);
+    /// assert_eq!(tx.capacity(), 2);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.inner.capacity()
     }
 
     /// The capacity the channel was made with.
+    ///
+    /// # Examples
+    ///
+    /// See [`capacity`](Sender::capacity).
     pub fn max_capacity(&self) -> usize {
         self.inner.max_capacity()
     }
@@ -387,11 +429,19 @@ impl<T> Sender<T> {
     }
 
     /// How many [`Sender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`capacity`](Sender::capacity).
     pub fn strong_count(&self) -> usize {
         self.inner.strong_count()
     }
 
     /// How many [`WeakSender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`capacity`](Sender::capacity).
     pub fn weak_count(&self) -> usize {
         self.inner.weak_count()
     }
@@ -413,16 +463,28 @@ pub struct WeakSender<T> {
 
 impl<T> WeakSender<T> {
     /// A [`Sender`], if one still exists.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::downgrade`].
     pub fn upgrade(&self) -> Option<Sender<T>> {
         self.inner.upgrade().map(|inner| Sender { inner })
     }
 
     /// How many [`Sender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn strong_count(&self) -> usize {
         self.inner.strong_count()
     }
 
     /// How many [`WeakSender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn weak_count(&self) -> usize {
         self.inner.weak_count()
     }
@@ -451,6 +513,17 @@ pub struct Permit<'a, T> {
 impl<T> Permit<'_, T> {
     /// Sends `value` into the reserved room, without waiting. If the receiver is gone by now, the
     /// value is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(1);
+    /// let permit = tx.reserve().await.unwrap();
+    /// permit.send("reserved");
+    /// assert_eq!(rx.recv().await, Some("reserved"));
+    /// # });
+    /// ```
     pub fn send(self, value: T) {
         self.inner.send(value);
     }
@@ -519,6 +592,10 @@ impl<T> OwnedPermit<T> {
     }
 
     /// Gives the room back unused, and the sender with it.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::try_reserve_owned`].
     pub fn release(self) -> Sender<T> {
         Sender {
             inner: self.inner.release(),
@@ -526,11 +603,27 @@ impl<T> OwnedPermit<T> {
     }
 
     /// Whether both permits belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, _rx) = anyrt::sync::mpsc::channel::<u8>(2);
+    /// let first = tx.clone().reserve_owned().await.unwrap();
+    /// let second = tx.clone().reserve_owned().await.unwrap();
+    /// assert!(first.same_channel(&second));
+    /// assert!(first.same_channel_as_sender(&tx));
+    /// # });
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         self.inner.same_channel(&other.inner)
     }
 
     /// Whether this permit belongs to `sender`'s channel.
+    ///
+    /// # Examples
+    ///
+    /// See [`same_channel`](OwnedPermit::same_channel).
     pub fn same_channel_as_sender(&self, sender: &Sender<T>) -> bool {
         self.inner.same_channel_as_sender(&sender.inner)
     }
@@ -639,6 +732,20 @@ impl<T> Receiver<T> {
     /// # Panics
     ///
     /// If called from async code; see [the `sync` module](crate::sync#blocking-from-synchronous-code).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(4);
+    /// std::thread::spawn(move || {
+    ///     for i in 0..3 {
+    ///         tx.blocking_send(i).unwrap();
+    ///     }
+    /// });
+    /// let mut got = Vec::new();
+    /// while rx.blocking_recv_many(&mut got, 2) > 0 {}
+    /// assert_eq!(got, [0, 1, 2]);
+    /// ```
     #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         crate::sync::block_on_sync(
@@ -667,36 +774,84 @@ impl<T> Receiver<T> {
     }
 
     /// Whether the channel is closed: every sender gone, or [`close`](Receiver::close) called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!((rx.len(), rx.is_empty(), rx.is_closed()), (1, false, false));
+    /// rx.close();
+    /// assert!(rx.is_closed() && tx.is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1), "what was queued stays");
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
 
     /// Whether no message is queued.
+    ///
+    /// # Examples
+    ///
+    /// See [`is_closed`](Receiver::is_closed).
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
     }
 
     /// How many messages are queued.
+    ///
+    /// # Examples
+    ///
+    /// See [`is_closed`](Receiver::is_closed).
     pub fn len(&self) -> usize {
         self.inner.len()
     }
 
     /// How many more messages fit now.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn capacity(&self) -> usize {
         self.inner.capacity()
     }
 
     /// The capacity the channel was made with.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn max_capacity(&self) -> usize {
         self.inner.max_capacity()
     }
 
     /// Polls for the next message, as [`recv`](Receiver::recv) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(2);
+    /// tx.send(1).await.unwrap();
+    /// tx.send(2).await.unwrap();
+    /// assert_eq!(poll_fn(|cx| rx.poll_recv(cx)).await, Some(1));
+    /// let mut rest = Vec::new();
+    /// assert_eq!(poll_fn(|cx| rx.poll_recv_many(cx, &mut rest, 8)).await, 1);
+    /// assert_eq!(rest, [2]);
+    /// # });
+    /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         self.inner.poll_recv(cx)
     }
 
     /// Polls for messages, as [`recv_many`](Receiver::recv_many) does.
+    ///
+    /// # Examples
+    ///
+    /// See [`poll_recv`](Receiver::poll_recv).
     pub fn poll_recv_many(
         &mut self,
         cx: &mut Context<'_>,
@@ -707,11 +862,19 @@ impl<T> Receiver<T> {
     }
 
     /// How many [`Sender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn sender_strong_count(&self) -> usize {
         self.inner.sender_strong_count()
     }
 
     /// How many [`WeakSender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn sender_weak_count(&self) -> usize {
         self.inner.sender_weak_count()
     }
