@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use anyrt::sync::{Semaphore, TryAcquireError};
@@ -267,7 +267,7 @@ fn acquiring_free_permits_in_a_loop_lets_other_tokio_tasks_run() {
     for owned in [false, true] {
         common::on_a_current_thread_tokio_runtime("the acquire loop", move || async move {
             let semaphore = Arc::new(Semaphore::new(2));
-            let stop = Arc::new(AtomicBool::new(false));
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let looping = {
                 let stop = stop.clone();
                 tokio::spawn(async move {
