@@ -197,3 +197,19 @@ async fn a_detached_tasks_output_is_dropped_while_an_abort_handle_lives() {
         assert!(abort.is_finished());
     }
 }
+
+#[anyrt::test]
+async fn a_task_joined_after_abort_handle_gives_its_output_and_counts_as_finished() {
+    let (output, dropped) = DropFlag::new();
+    let handle = anyrt::spawn(async move { output });
+    let abort = handle.abort_handle();
+    let output = within("join", handle).await.unwrap();
+    assert!(abort.is_finished());
+    abort.abort();
+    assert!(
+        !dropped.load(Ordering::SeqCst),
+        "the output is the awaiter's"
+    );
+    drop(output);
+    assert!(dropped.load(Ordering::SeqCst));
+}

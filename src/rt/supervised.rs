@@ -505,7 +505,15 @@ mod abortable {
                     *self = Handle::Gone;
                     Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
                 }
-                Handle::Shared(shared) => shared.lock().poll_join(cx),
+                Handle::Shared(shared) => {
+                    let mut handle = shared.lock();
+                    let result = handle.poll_join(cx);
+                    if result.is_ready() {
+                        // Taken: the `AbortHandle`s then see a finished task, with nothing in it.
+                        *handle = Handle::Gone;
+                    }
+                    result
+                }
                 Handle::Gone => {
                     panic!("anyrt: a `JoinHandle` was polled after it returned its result")
                 }
