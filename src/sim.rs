@@ -57,7 +57,8 @@
 use std::future::Future;
 use std::time::Duration;
 
-use crate::rt::sim::{block_on_with_seed, World};
+use crate::rt::sim::block_on_with_seed;
+use crate::rt::simulation::World;
 
 /// A simulation, to be run with [`Sim::block_on`].
 ///

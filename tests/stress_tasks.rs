@@ -58,7 +58,9 @@ async fn a_million_tasks_in_batches_and_memory_returns() {
     );
 }
 
-#[anyrt::test]
+#[anyrt::test(except(
+    sim = "blocking closures run one at a time on the simulation's thread: 5,000 real 20 ms sleeps"
+))]
 async fn five_thousand_blocking_closures_at_once_all_return() {
     const CLOSURES: usize = 5_000;
     let running = Arc::new(AtomicUsize::new(0));
@@ -107,7 +109,7 @@ fn blocking_pool_cap() -> usize {
     }
 }
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "the simulation has no blocking pool: closures run on its thread"))]
 #[ignore = "heavy, and exact only when no other test uses the pool: run by .ci/run with --test-threads 1"]
 async fn blocking_pool_saturates_at_its_cap() {
     let pool = common::Occupied::blocking_pool();

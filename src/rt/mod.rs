@@ -62,6 +62,9 @@ macro_rules! with_backends {
 mod async_io;
 pub(crate) mod coop;
 pub(crate) mod supervised;
+// The simulation's world, named by the socket types of `net` in every build.
+#[cfg_attr(not(feature = "rt-sim"), allow(dead_code))]
+pub(crate) mod simulation;
 
 /// The task half of the contract every backend implements, in the order its file lists the
 /// items.
@@ -116,6 +119,13 @@ pub(crate) trait Runtime {
     }
     /// Runs `future` to completion on the current thread.
     fn block_on<F: Future>(future: F) -> F::Output;
+    /// Runs `future` to completion on a thread allowed to block (a blocking closure, a plain
+    /// thread), for the `blocking_*` methods: by parking the thread, unless the backend runs
+    /// blocking closures on its own scheduler's thread (the simulation), where it keeps
+    /// scheduling meanwhile.
+    fn wait<F: Future>(future: F) -> F::Output {
+        futures_lite::future::block_on(future)
+    }
 }
 
 /// What can be registered with a reactor: a descriptor that can be shared between tasks.
@@ -142,6 +152,9 @@ pub(crate) trait Reactor {
     type Timer;
     /// A source registered with the reactor.
     type Io<S: Source>: Send + Sync;
+    /// Whether this backend's sockets are simulated in memory (`rt::simulation`) rather than
+    /// OS sockets registered with it.
+    const SIMULATED: bool = false;
 
     /// The backend's clock: what its timers compare their deadlines with. The real clock, except
     /// under tokio's paused test clock.
@@ -626,6 +639,12 @@ pub(crate) fn random_below(n: u32) -> u32 {
     on!(current(), |Rt| Rt::random_below(n))
 }
 
+/// Whether the backend serving a call made here has a simulated network instead of OS sockets.
+#[inline]
+pub(crate) fn simulated() -> bool {
+    on!(current(), |Rt| ReactorOf::<Rt>::SIMULATED)
+}
+
 /// Whether this thread is running async code (a task, or the future of a `block_on`), where
 /// blocking the thread would stall a runtime. Blocking closures (anyrt's or a backend's own) and
 /// plain threads with a runtime entered are not async code.
@@ -677,6 +696,11 @@ pub(crate) fn block_on<F: Future>(kind: Kind, future: F) -> F::Output {
     }
     let _scope = ScopeGuard::enter(Scope::BlockOn(kind));
     on!(kind, |Rt| Rt::block_on(future))
+}
+
+/// Runs `future` to completion for a `blocking_*` method, on a thread allowed to block.
+pub(crate) fn wait<F: Future>(future: F) -> F::Output {
+    on!(current(), |Rt| Rt::wait(future))
 }
 
 impl<T> JoinHandle<T> {

@@ -46,8 +46,6 @@ pub(crate) struct World {
     rng: Mutex<Rng>,
     /// Tasks woken and not polled since, in the order they were woken.
     runnable: Mutex<Vec<Runnable>>,
-    /// Whether the future of `block_on` has been woken.
-    main_woken: AtomicBool,
     /// Set when the simulation ends: a task scheduled after that is dropped at once.
     closed: AtomicBool,
     /// Armed timers and the wakers they wake.
@@ -205,19 +203,16 @@ impl World {
     /// Runs `future` and the simulation's tasks until `future` completes; the simulation ends
     /// with it, and its remaining tasks are dropped.
     pub(crate) fn run<F: Future>(seed: u64, future: F) -> F::Output {
-        if World::is_running() {
-            panic!(
-                "anyrt: a simulation is already running on this thread (inside a blocking \
-                 closure, which the simulation runs on its own thread); `.await` the future instead"
-            );
-        }
+        assert!(
+            !World::is_running(),
+            "anyrt: a simulation is already running on this thread"
+        );
         let world = Arc::new(World {
             seed,
             start: Instant::now(),
             elapsed: AtomicU64::new(0),
             rng: Mutex::new(Rng::new(seed)),
             runnable: Mutex::new(Vec::new()),
-            main_woken: AtomicBool::new(true),
             closed: AtomicBool::new(false),
             timers: Mutex::new(BTreeMap::new()),
             tasks: Mutex::new(BTreeMap::new()),
@@ -226,30 +221,45 @@ impl World {
         });
         CURRENT.with(|c| *c.borrow_mut() = Some(world.clone()));
         let _end = End(world.clone());
+        world.drive(future)
+    }
 
-        let main_waker = Waker::from(Arc::new(MainWaker(world.clone())));
+    /// Runs `future` to completion inside the running simulation, for a blocking closure that
+    /// waits (`block_on`, `blocking_lock`, `blocking_recv`, ...). The closure runs inside the poll
+    /// of its task, so the simulation's other tasks are run from here meanwhile; the closure's
+    /// own task is running, so it is not among them.
+    pub(crate) fn run_nested<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        self.drive(future)
+    }
+
+    /// Polls `future` and the simulation's tasks, one at a time in an order drawn from the
+    /// seed, until `future` completes; moves time forward whenever nothing can run.
+    fn drive<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        let woken = Arc::new(MainWaker(AtomicBool::new(true)));
+        let main_waker = Waker::from(woken.clone());
         let mut cx = Context::from_waker(&main_waker);
         let mut future = pin!(future);
         loop {
-            let runnable = lock(&world.runnable).len() as u64;
-            let main = u64::from(world.main_woken.load(Ordering::Acquire));
+            let runnable = lock(&self.runnable).len() as u64;
+            let main = u64::from(woken.0.load(Ordering::Acquire));
             if runnable + main == 0 {
-                if world.advance() {
+                if self.advance() {
                     continue;
                 }
+                let seed = self.seed;
                 panic!(
                     "anyrt: every task is blocked: deadlock (simulation seed {seed}; replay it \
                      with ANYRT_SEED={seed})"
                 );
             }
-            let pick = world.with_rng(|rng| rng.below(runnable + main));
+            let pick = self.with_rng(|rng| rng.below(runnable + main));
             if pick == runnable {
-                world.main_woken.store(false, Ordering::Release);
+                woken.0.store(false, Ordering::Release);
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                     return output;
                 }
             } else {
-                let task = lock(&world.runnable).swap_remove(pick as usize);
+                let task = lock(&self.runnable).swap_remove(pick as usize);
                 task.run();
             }
         }
@@ -295,16 +305,16 @@ impl Drop for End {
     }
 }
 
-/// The waker of `block_on`'s own future.
-struct MainWaker(Arc<World>);
+/// The waker of the future a `block_on` (or a blocking closure's wait) drives.
+struct MainWaker(AtomicBool);
 
 impl Wake for MainWaker {
     fn wake(self: Arc<Self>) {
-        self.0.main_woken.store(true, Ordering::Release);
+        self.0.store(true, Ordering::Release);
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.main_woken.store(true, Ordering::Release);
+        self.0.store(true, Ordering::Release);
     }
 }
 

@@ -6,10 +6,6 @@
 //! `world.rs`). Blocking closures run on the simulation's thread, inline, when their task is
 //! first polled; virtual time does not move while they run.
 
-mod net;
-mod rng;
-mod time;
-mod world;
 
 use std::cell::Cell;
 use std::future::Future;
@@ -20,8 +16,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-pub(crate) use net::{SimDatagram, SimListener, SimStream, SimUdp};
-pub(crate) use world::World;
+use super::simulation::{timer, World};
 
 use super::supervised::{AbortableTask, CatchUnwind};
 use super::{Direction, Presence, Reactor, RemoteAbort, Runtime, Source};
@@ -126,8 +121,19 @@ impl Runtime for Sim {
     }
 
     fn block_on<F: Future>(future: F) -> F::Output {
+        // Inside a blocking closure of a running simulation: the same simulation runs it.
+        if let Some(world) = World::current() {
+            return world.run_nested(future);
+        }
         let seed = NEXT_SEED.take().unwrap_or_else(seed_from_env);
         World::run(seed, future)
+    }
+
+    fn wait<F: Future>(future: F) -> F::Output {
+        match World::current() {
+            Some(world) => world.run_nested(future),
+            None => futures_lite::future::block_on(future),
+        }
     }
 }
 
@@ -146,7 +152,8 @@ fn no_descriptors() -> io::Error {
 }
 
 impl Reactor for SimReactor {
-    type Timer = time::Timer;
+    type Timer = timer::Timer;
+    const SIMULATED: bool = true;
     type Io<S: Source> = NoIo<S>;
 
     fn now() -> Instant {
@@ -154,7 +161,7 @@ impl Reactor for SimReactor {
     }
 
     fn timer(deadline: Instant) -> Self::Timer {
-        time::Timer::new(deadline)
+        timer::Timer::new(deadline)
     }
 
     fn poll_timer(timer: Pin<&mut Self::Timer>, cx: &mut Context<'_>) -> Poll<()> {

@@ -53,10 +53,44 @@ impl SimAddr {
         }
     }
 
-    pub(crate) fn path(&self) -> Option<&Path> {
+    /// The address as a Unix socket address (unnamed without a path).
+    pub(crate) fn unix(&self) -> io::Result<std::os::unix::net::SocketAddr> {
         match self {
-            SimAddr::Unix(path) => path.as_deref(),
-            SimAddr::Ip(_) => None,
+            SimAddr::Unix(path) => std::os::unix::net::SocketAddr::from_pathname(
+                path.as_deref().unwrap_or(Path::new("")),
+            ),
+            SimAddr::Ip(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a Unix socket address",
+            )),
+        }
+    }
+}
+
+/// The error of an operation that needs an OS descriptor, on a simulated socket.
+pub(crate) fn no_descriptor() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "anyrt: the simulation has no OS descriptors: `AsyncFd`, `from_std`, `into_std` and \
+         `try_io` are not available on its sockets",
+    )
+}
+
+/// Options a program sets on a simulated stream and reads back; they change nothing else,
+/// except a zero linger, which makes dropping the stream reset the connection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StreamOptions {
+    pub(crate) nodelay: bool,
+    pub(crate) ttl: u32,
+    pub(crate) linger: Option<std::time::Duration>,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions {
+            nodelay: false,
+            ttl: 64,
+            linger: None,
         }
     }
 }
@@ -228,10 +262,7 @@ pub(crate) struct SimStream {
     local: SimAddr,
     peer: SimAddr,
     world: Arc<World>,
-    /// Options a program may set and read back.
-    pub(crate) nodelay: bool,
-    pub(crate) ttl: u32,
-    pub(crate) linger_zero: bool,
+    options: Mutex<StreamOptions>,
 }
 
 impl SimStream {
@@ -243,9 +274,7 @@ impl SimStream {
             local,
             peer,
             world: world.clone(),
-            nodelay: false,
-            ttl: 64,
-            linger_zero: false,
+            options: Mutex::new(StreamOptions::default()),
         };
         (end(0, a.clone(), b.clone()), end(1, b, a))
     }
@@ -257,6 +286,10 @@ impl SimStream {
 
     pub(crate) fn local_addr(&self) -> &SimAddr {
         &self.local
+    }
+
+    pub(crate) fn options(&self) -> MutexGuard<'_, StreamOptions> {
+        lock(&self.options)
     }
 
     pub(crate) fn peer_addr(&self) -> &SimAddr {
@@ -292,6 +325,29 @@ impl SimStream {
         }
         register(&mut pipe.readers, cx.waker());
         Poll::Pending
+    }
+
+    /// Writes as much of `bufs`, in order, as the pipe has room for, as `writev` does.
+    pub(crate) fn poll_write_vectored(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let mut written = 0;
+        for buf in bufs.iter().filter(|b| !b.is_empty()) {
+            match self.poll_write(cx, buf) {
+                Poll::Ready(Ok(n)) => {
+                    written += n;
+                    if n < buf.len() {
+                        break;
+                    }
+                }
+                Poll::Ready(Err(e)) if written == 0 => return Poll::Ready(Err(e)),
+                Poll::Pending if written == 0 => return Poll::Pending,
+                Poll::Ready(Err(_)) | Poll::Pending => break,
+            }
+        }
+        Poll::Ready(Ok(written))
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
@@ -355,7 +411,8 @@ impl Drop for SimStream {
         {
             let mut conn = lock(&self.conn);
             // Unread data, or a zero linger, and the connection is reset, as TCP does.
-            if self.linger_zero || !conn.pipes[self.side].data.is_empty() {
+            let linger_zero = lock(&self.options).linger == Some(std::time::Duration::ZERO);
+            if linger_zero || !conn.pipes[self.side].data.is_empty() {
                 conn.reset = true;
             } else {
                 conn.pipes[1 - self.side].fin = true;
@@ -375,6 +432,19 @@ impl Drop for SimStream {
     }
 }
 
+/// The address a socket bound to `addr` gets: `addr` itself, or with a free port for port 0;
+/// `AddrInUse` if a listener has the port, `AddrNotAvailable` for an address of no host.
+pub(crate) fn bind_addr(addr: SocketAddr) -> io::Result<SocketAddr> {
+    let world = World::expect();
+    let ip = host_ip(addr.ip(), true)?;
+    let mut net = lock(&world.net);
+    match addr.port() {
+        0 => Ok(SocketAddr::new(addr.ip(), net.ephemeral(ip, false)?)),
+        port if net.port_taken(ip, port, false) => Err(addr_in_use(&addr)),
+        _ => Ok(addr),
+    }
+}
+
 /// Connects to `to`, a listener's address.
 pub(crate) fn connect(to: SimAddr) -> io::Result<SimStream> {
     let world = World::expect();
@@ -384,7 +454,10 @@ pub(crate) fn connect(to: SimAddr) -> io::Result<SimStream> {
             let mut net = lock(&world.net);
             let port = net.ephemeral(ip, false)?;
             net.hold_port(ip, port);
-            (Key::Ip(ip, addr.port()), SimAddr::Ip(SocketAddr::new(ip, port)))
+            (
+                Key::Ip(ip, addr.port()),
+                SimAddr::Ip(SocketAddr::new(ip, port)),
+            )
         }
         SimAddr::Unix(Some(path)) => {
             path_fits(path)?;
@@ -437,10 +510,18 @@ pub(crate) struct SimListener {
     state: Arc<Mutex<ListenerState>>,
     key: Key,
     world: Arc<World>,
-    pub(crate) ttl: u32,
+    ttl: std::sync::atomic::AtomicU32,
 }
 
 impl SimListener {
+    pub(crate) fn ttl(&self) -> u32 {
+        self.ttl.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    pub(crate) fn set_ttl(&self, ttl: u32) {
+        self.ttl.store(ttl, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Listens at `addr`: an IP address of the loopback host (port 0 picks a free port), or a
     /// path.
     pub(crate) fn bind(addr: SimAddr) -> io::Result<SimListener> {
@@ -454,7 +535,10 @@ impl SimListener {
                     port if net.port_taken(ip, port, false) => return Err(addr_in_use(&addr)),
                     port => port,
                 };
-                (Key::Ip(ip, port), SimAddr::Ip(SocketAddr::new(addr.ip(), port)))
+                (
+                    Key::Ip(ip, port),
+                    SimAddr::Ip(SocketAddr::new(addr.ip(), port)),
+                )
             }
             SimAddr::Unix(Some(path)) => {
                 claim_path(&path)?;
@@ -478,7 +562,7 @@ impl SimListener {
             state,
             key,
             world,
-            ttl: 64,
+            ttl: std::sync::atomic::AtomicU32::new(64),
         })
     }
 
@@ -487,7 +571,10 @@ impl SimListener {
     }
 
     /// Accepts the next connection; cancel-safe (nothing is taken unless returned).
-    pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(SimStream, SimAddr)>> {
+    pub(crate) fn poll_accept(
+        &self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<(SimStream, SimAddr)>> {
         let mut state = lock(&self.state);
         match state.backlog.pop_front() {
             Some(stream) => {
@@ -535,12 +622,42 @@ pub(crate) struct SimDatagram {
     state: Arc<Mutex<DatagramState>>,
     key: Option<Key>,
     world: Arc<World>,
-    pub(crate) broadcast: bool,
-    pub(crate) ttl: u32,
+    options: Mutex<DatagramOptions>,
 }
 
-/// A simulated UDP socket.
-pub(crate) type SimUdp = SimDatagram;
+/// Options a program sets on a simulated datagram socket and reads back; they change nothing.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DatagramOptions {
+    pub(crate) broadcast: bool,
+    pub(crate) ttl: u32,
+    pub(crate) multicast_loop_v4: bool,
+    pub(crate) multicast_ttl_v4: u32,
+    pub(crate) multicast_loop_v6: bool,
+}
+
+impl Default for DatagramOptions {
+    fn default() -> Self {
+        DatagramOptions {
+            broadcast: false,
+            ttl: 64,
+            multicast_loop_v4: true,
+            multicast_ttl_v4: 1,
+            multicast_loop_v6: true,
+        }
+    }
+}
+
+/// Joining or leaving a group: `EINVAL` for an address that is not a multicast one, as the OS
+/// answers; otherwise accepted (the simulation carries no multicast traffic).
+pub(crate) fn check_multicast(is_multicast: bool) -> io::Result<()> {
+    if is_multicast {
+        Ok(())
+    } else {
+        Err(io::Error::from_raw_os_error(
+            rustix::io::Errno::INVAL.raw_os_error(),
+        ))
+    }
+}
 
 impl SimDatagram {
     /// A datagram socket at `addr` (a loopback address, port 0 for a free one, or a path), or
@@ -583,8 +700,7 @@ impl SimDatagram {
             state,
             key,
             world,
-            broadcast: false,
-            ttl: 64,
+            options: Mutex::new(DatagramOptions::default()),
         })
     }
 
@@ -606,14 +722,67 @@ impl SimDatagram {
         lock(&self.state).local.clone()
     }
 
-    pub(crate) fn peer_addr(&self) -> Option<SimAddr> {
-        lock(&self.state).peer.clone()
+    /// The connected peer; `NotConnected` if there is none.
+    pub(crate) fn peer_addr(&self) -> io::Result<SimAddr> {
+        lock(&self.state)
+            .peer
+            .clone()
+            .ok_or_else(|| io::ErrorKind::NotConnected.into())
+    }
+
+    pub(crate) fn options(&self) -> MutexGuard<'_, DatagramOptions> {
+        lock(&self.options)
+    }
+
+    /// Sends `buf` to the connected peer; without one, the OS's `EDESTADDRREQ`.
+    pub(crate) fn send(&self, buf: &[u8]) -> io::Result<usize> {
+        let peer = lock(&self.state).peer.clone();
+        match peer {
+            Some(peer) => self.send_to(buf, &peer),
+            None => Err(io::Error::from_raw_os_error(
+                rustix::io::Errno::DESTADDRREQ.raw_os_error(),
+            )),
+        }
+    }
+
+    /// Readiness for `interest`: writable always, readable with a datagram or error queued.
+    pub(crate) fn poll_ready_for(
+        &self,
+        interest: crate::io::Interest,
+        cx: &mut Context<'_>,
+    ) -> Poll<crate::io::Ready> {
+        use crate::io::Ready;
+        let mut ready = Ready::EMPTY;
+        if interest.is_writable() {
+            ready = ready | Ready::WRITABLE;
+        }
+        if interest.is_readable() && self.poll_ready(Direction::Read, cx).is_ready() {
+            ready = ready | Ready::READABLE;
+        }
+        if ready.is_empty() {
+            Poll::Pending
+        } else {
+            Poll::Ready(ready)
+        }
     }
 
     /// Sends only to, and receives only from, `peer`.
     pub(crate) fn connect(&self, peer: SimAddr) -> io::Result<()> {
-        if let SimAddr::Ip(addr) = &peer {
-            host_ip(addr.ip(), false)?;
+        match &peer {
+            SimAddr::Ip(addr) => {
+                host_ip(addr.ip(), false)?;
+            }
+            SimAddr::Unix(Some(path)) => {
+                path_fits(path)?;
+                if self.find(&peer)?.is_none() {
+                    return Err(if path.exists() {
+                        io::ErrorKind::ConnectionRefused.into()
+                    } else {
+                        io::ErrorKind::NotFound.into()
+                    });
+                }
+            }
+            SimAddr::Unix(None) => {}
         }
         lock(&self.state).peer = Some(peer);
         Ok(())
@@ -643,6 +812,13 @@ impl SimDatagram {
                     target.queue.push_back((from, buf.to_vec()));
                     wake_all(&mut target.receivers);
                 }
+            }
+            // A Unix datagram to a path nobody binds fails at once, as the OS's does.
+            None if matches!(to, SimAddr::Unix(_)) => {
+                return Err(match to {
+                    SimAddr::Unix(Some(path)) if !path.exists() => io::ErrorKind::NotFound.into(),
+                    _ => io::ErrorKind::ConnectionRefused.into(),
+                })
             }
             None => {
                 let mut state = lock(&self.state);
@@ -701,4 +877,38 @@ impl Drop for SimDatagram {
             lock(&self.world.net).datagrams.remove(key);
         }
     }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Names
+
+/// Resolves `host` and `port` in the simulation: `localhost` is its loopback host (IPv4 first),
+/// any other name is unknown. No resolver of the machine is asked.
+pub(crate) fn resolve_host(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(vec![
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port),
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port),
+        ]);
+    }
+    // The kind std gives a failed lookup (`Uncategorized`, which cannot be named), by way of an
+    // error number no kind is assigned to, and std's message.
+    let kind = io::Error::from_raw_os_error(200).kind();
+    Err(io::Error::new(
+        kind,
+        format!(
+            "failed to lookup address information: Name or service not known (the simulation has \
+             no host named {host:?})"
+        ),
+    ))
+}
+
+/// Resolves `"host:port"` in the simulation, with std's errors for a string that is not one.
+pub(crate) fn resolve(text: &str) -> io::Result<Vec<SocketAddr>> {
+    let invalid = |message| io::Error::new(io::ErrorKind::InvalidInput, message);
+    let (host, port) = text
+        .rsplit_once(':')
+        .ok_or_else(|| invalid("invalid socket address"))?;
+    let port = port.parse().map_err(|_| invalid("invalid port value"))?;
+    resolve_host(host, port)
 }
