@@ -3,8 +3,9 @@
 //!
 //! It is a backend like the others: it implements the same contract, and the conformance suite
 //! runs on it. What it changes is where choices come from: a seed, and nothing else (see
-//! `world.rs`). Blocking closures run on the simulation's thread, inline, when their task is
-//! first polled; virtual time does not move while they run.
+//! `world.rs`). Blocking closures run on threads of their own, started when their task is first
+//! polled; virtual time does not move while one runs, and their effects reach the simulation
+//! when it is idle (see `world.rs`).
 
 
 use std::cell::Cell;
@@ -18,7 +19,7 @@ use std::time::Instant;
 
 use super::simulation::{timer, World};
 
-use super::supervised::{AbortableTask, CatchUnwind};
+use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
 use super::{Direction, Presence, Reactor, RemoteAbort, Runtime, Source};
 use crate::task::JoinError;
 
@@ -61,9 +62,6 @@ fn seed_from_env() -> u64 {
     }
 }
 
-/// A task handle of the simulation: an async-task task, like smol's.
-pub(crate) type TaskHandle<T> = AbortableTask<T>;
-
 impl Runtime for Sim {
     type JoinHandle<T> = TaskHandle<T>;
     type Reactor = SimReactor;
@@ -71,6 +69,8 @@ impl Runtime for Sim {
     fn presence() -> Presence {
         if World::is_running() {
             Presence::Running
+        } else if World::in_closure() {
+            Presence::Entered
         } else {
             Presence::Absent
         }
@@ -81,7 +81,9 @@ impl Runtime for Sim {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        AbortableTask::new(World::expect().spawn(CatchUnwind::new(future)))
+        TaskHandle::Abortable(AbortableTask::new(
+            World::expect().spawn(CatchUnwind::new(future)),
+        ))
     }
 
     fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
@@ -89,8 +91,17 @@ impl Runtime for Sim {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        // One poll runs the whole closure, so an abort lands before it starts or not at all.
-        AbortableTask::new(World::expect().spawn(CatchUnwind::new(async move { f() })))
+        let (f, state) = supervise_blocking(f);
+        let world = World::expect();
+        let task = world.spawn(Closure {
+            f: Some(f),
+            world: world.clone(),
+            slot: Arc::new(std::sync::Mutex::new(Slot {
+                result: None,
+                waker: None,
+            })),
+        });
+        TaskHandle::Supervised(SupervisedTask::new(task, state))
     }
 
     fn poll_join<T>(
@@ -121,19 +132,70 @@ impl Runtime for Sim {
     }
 
     fn block_on<F: Future>(future: F) -> F::Output {
-        // Inside a blocking closure of a running simulation: the same simulation runs it.
-        if let Some(world) = World::current() {
-            return world.run_nested(future);
+        // Inside a blocking closure of a running simulation: it waits in that simulation.
+        if World::in_closure() {
+            return World::expect().closure_wait(future);
         }
         let seed = NEXT_SEED.take().unwrap_or_else(seed_from_env);
         World::run(seed, future)
     }
 
     fn wait<F: Future>(future: F) -> F::Output {
-        match World::current() {
-            Some(world) => world.run_nested(future),
-            None => futures_lite::future::block_on(future),
+        if World::in_closure() {
+            World::expect().closure_wait(future)
+        } else {
+            futures_lite::future::block_on(future)
         }
+    }
+}
+
+/// Where a blocking closure's thread leaves its result for the closure's task.
+struct Slot<T> {
+    result: Option<T>,
+    waker: Option<std::task::Waker>,
+}
+
+/// The task of a blocking closure: its first poll starts the closure's thread, and it completes
+/// with the closure's result.
+struct Closure<F, T> {
+    f: Option<F>,
+    world: Arc<World>,
+    slot: Arc<std::sync::Mutex<Slot<T>>>,
+}
+
+impl<F, T> Unpin for Closure<F, T> {}
+
+impl<F, T> Future for Closure<F, T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
+        let mut slot = self
+            .slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(result) = slot.result.take() {
+            return Poll::Ready(result);
+        }
+        slot.waker = Some(cx.waker().clone());
+        drop(slot);
+        if let Some(f) = self.f.take() {
+            let slot = self.slot.clone();
+            self.world.queue_closure(move || {
+                let result = f();
+                let mut slot = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                slot.result = Some(result);
+                let waker = slot.waker.take();
+                drop(slot);
+                if let Some(waker) = waker {
+                    waker.wake();
+                }
+            });
+        }
+        Poll::Pending
     }
 }
 

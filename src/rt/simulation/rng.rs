@@ -34,12 +34,6 @@ impl Rng {
             }
         }
     }
-
-    /// True with probability `p` (clamped to 0..=1).
-    pub(crate) fn chance(&mut self, p: f64) -> bool {
-        // 53 random bits make a uniform f64 in [0, 1).
-        ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < p
-    }
 }
 
 #[cfg(test)]

@@ -52,10 +52,6 @@ impl Timer {
             this.armed = this.world.move_timer(key, at);
         }
     }
-
-    pub(crate) fn now(&self) -> Instant {
-        self.world.now()
-    }
 }
 
 impl Drop for Timer {

@@ -3,9 +3,15 @@
 //! A simulation runs on the thread that called `block_on`, and nothing else decides what it
 //! does: the next task to poll is drawn from the runnable ones with the simulation's seeded
 //! generator; virtual time stands still while any task is runnable and, when none is, jumps to
-//! the earliest timer, firing the timers due then in the order they were armed. A wake from
-//! another thread is taken like any other, but it is outside the model: a run that depends on
-//! one is not reproducible.
+//! the earliest timer, firing the timers due then in the order they were armed.
+//!
+//! Blocking closures run on threads of their own (see `blocking`). A wake that comes from
+//! another thread is not taken when it happens: it waits in a mailbox until the simulation has
+//! nothing left to run, and the simulation then first waits for every running closure to
+//! finish or to wait on a future, so that what the closures did lands at the same point of
+//! the run every time, in the order of task numbers. Only a closure that blocks on something
+//! outside anyrt (a std channel fed by a task, say) makes the simulation go on without it
+//! after a while of real time, and such a run is not reproducible.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -13,8 +19,9 @@ use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll, Wake, Waker};
+use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use async_task::Runnable;
@@ -25,6 +32,47 @@ use super::rng::Rng;
 thread_local! {
     /// The simulation running on this thread.
     static CURRENT: RefCell<Option<Arc<World>>> = const { RefCell::new(None) };
+    /// Set on the thread of a blocking closure of a simulation.
+    static IN_CLOSURE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// With other work at hand, how long the simulation waits without progress for running
+/// closures to finish or wait before it goes on beside them (a closure blocked outside anyrt).
+const QUIET: Duration = Duration::from_millis(200);
+/// Queued blocking closures start at the latest this many polls after the first was queued.
+const START_EVERY: u32 = 64;
+/// How long the simulation, with nothing else to do, waits for a closure that neither finishes
+/// nor waits on a future before it lets virtual time move on.
+const STALL: Duration = Duration::from_secs(1);
+
+/// A wake from another thread, kept until the simulation is idle.
+enum Mail {
+    Task(u64, Runnable),
+    Main(Arc<MainWaker>),
+}
+
+impl Mail {
+    fn order(&self) -> u64 {
+        match self {
+            Mail::Task(id, _) => *id,
+            Mail::Main(main) => main.id,
+        }
+    }
+}
+
+/// The blocking closures of a simulation and the wakes made on other threads.
+#[derive(Default)]
+struct Closures {
+    /// Closures running now (started and not finished, and not waiting on a future).
+    running: usize,
+    /// Counts every change of `running` and `mailbox`, so a waiter can tell progress.
+    changes: u64,
+    mailbox: Vec<Mail>,
+    /// `changes` when a wait for the closures last ran out: until something changes, the
+    /// simulation does not wait for them again.
+    gave_up_at: Option<u64>,
+    /// Blocking closures whose tasks were polled, waiting to start.
+    queued: Vec<Box<dyn FnOnce() + Send>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -46,6 +94,13 @@ pub(crate) struct World {
     rng: Mutex<Rng>,
     /// Tasks woken and not polled since, in the order they were woken.
     runnable: Mutex<Vec<Runnable>>,
+    /// The thread the simulation runs on.
+    thread: ThreadId,
+    closures: Mutex<Closures>,
+    /// Whether a closure runs or a wake from another thread waits (mirrors `closures`).
+    pending: AtomicBool,
+    /// Signalled on every change of `closures`.
+    closures_changed: Condvar,
     /// Set when the simulation ends: a task scheduled after that is dropped at once.
     closed: AtomicBool,
     /// Armed timers and the wakers they wake.
@@ -64,9 +119,14 @@ impl World {
         CURRENT.with(|c| c.borrow().clone())
     }
 
-    /// Whether a simulation is running on this thread.
+    /// Whether a simulation is running on this thread (and this is not a closure's thread).
     pub(crate) fn is_running() -> bool {
-        CURRENT.with(|c| c.borrow().is_some())
+        !IN_CLOSURE.get() && CURRENT.with(|c| c.borrow().is_some())
+    }
+
+    /// Whether this thread runs a blocking closure of a simulation.
+    pub(crate) fn in_closure() -> bool {
+        IN_CLOSURE.get()
     }
 
     /// The simulation running on this thread.
@@ -124,19 +184,179 @@ impl World {
             id,
             world: self.clone(),
         };
-        let (runnable, task) = async_task::spawn(tracked, move |runnable| world.schedule(runnable));
+        let (runnable, task) =
+            async_task::spawn(tracked, move |runnable| world.schedule(id, runnable));
         lock(&self.tasks).insert(id, runnable.waker());
         runnable.schedule();
         task
     }
 
-    fn schedule(&self, runnable: Runnable) {
+    fn schedule(&self, id: u64, runnable: Runnable) {
         if self.closed.load(Ordering::Acquire) {
             // The simulation is over: dropping the runnable drops the task's future.
             drop(runnable);
-        } else {
+        } else if std::thread::current().id() == self.thread {
             lock(&self.runnable).push(runnable);
+        } else {
+            self.post(Mail::Task(id, runnable));
         }
+    }
+
+    /// Keeps a wake made on another thread until the simulation is idle.
+    fn post(&self, mail: Mail) {
+        let mut closures = lock(&self.closures);
+        closures.mailbox.push(mail);
+        closures.changes += 1;
+        self.note_pending(&closures);
+        drop(closures);
+        self.closures_changed.notify_all();
+    }
+
+    /// Counts a closure as running (`true`) or not; `changed` tells waiters.
+    fn count_running(&self, starts: bool) {
+        let mut closures = lock(&self.closures);
+        if starts {
+            closures.running += 1;
+        } else {
+            closures.running -= 1;
+        }
+        closures.changes += 1;
+        self.note_pending(&closures);
+        drop(closures);
+        self.closures_changed.notify_all();
+    }
+
+    /// Queues `f` to run on a thread of its own, as a blocking closure of this simulation.
+    /// Called from a task's poll, on the simulation's thread; the queued closures start
+    /// together when the simulation is idle or `START_EVERY` polls later, so they start at
+    /// the same point of every run and run side by side.
+    pub(crate) fn queue_closure(&self, f: impl FnOnce() + Send + 'static) {
+        let mut closures = lock(&self.closures);
+        closures.queued.push(Box::new(f));
+        self.note_pending(&closures);
+    }
+
+    /// Starts the queued closures, in the order queued.
+    ///
+    /// # Panics
+    /// If the OS cannot start a thread.
+    fn start_closures(self: &Arc<Self>) {
+        let queued = std::mem::take(&mut lock(&self.closures).queued);
+        for f in queued {
+            self.count_running(true);
+            let world = self.clone();
+            let started = std::thread::Builder::new()
+                .name("anyrt-sim-blocking".into())
+                .spawn(move || {
+                    IN_CLOSURE.set(true);
+                    CURRENT.with(|c| *c.borrow_mut() = Some(world.clone()));
+                    // `f` catches the closure's panics (reported through its handle).
+                    f();
+                    CURRENT.with(|c| *c.borrow_mut() = None);
+                    world.count_running(false);
+                });
+            if let Err(error) = started {
+                self.count_running(false);
+                panic!(
+                    "anyrt: the simulation could not start a thread for a blocking closure: \
+                     {error}"
+                );
+            }
+        }
+    }
+
+    /// Runs `future` to completion on a blocking closure's thread. While it waits, the closure
+    /// does not count as running, so the simulation goes on (and virtual time may move).
+    pub(crate) fn closure_wait<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
+        let signal = Arc::new(ClosureWaker {
+            world: Arc::downgrade(self),
+            woken: AtomicBool::new(false),
+            thread: std::thread::current(),
+        });
+        let waker = Waker::from(signal.clone());
+        let mut cx = Context::from_waker(&waker);
+        let mut future = pin!(future);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            {
+                let mut closures = lock(&self.closures);
+                if signal.woken.swap(false, Ordering::AcqRel) {
+                    // Woken while polling: the wake counted this closure once more.
+                    closures.running -= 1;
+                    continue;
+                }
+                closures.running -= 1;
+                closures.changes += 1;
+                self.note_pending(&closures);
+            }
+            self.closures_changed.notify_all();
+            // The wake counts this closure as running again before it unparks it.
+            loop {
+                std::thread::park();
+                let _closures = lock(&self.closures);
+                if signal.woken.swap(false, Ordering::AcqRel) {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Waits for the running closures to finish or to wait on a future (see the module's
+    /// docs), then takes the wakes made on other threads, in the order of task numbers. With
+    /// other work at hand (`busy`, or wakes waiting) it waits at most `QUIET` without progress,
+    /// else at most `STALL`. True if virtual time may move: no closure is running, or the wait
+    /// ran out with nothing else to do.
+    fn settle(&self, busy: bool) -> bool {
+        let mut closures = lock(&self.closures);
+        let mut seen = closures.changes;
+        let mut since = Instant::now();
+        let time_may_move = loop {
+            if closures.running == 0 {
+                break true;
+            }
+            let limit = if busy || !closures.mailbox.is_empty() {
+                QUIET
+            } else {
+                STALL
+            };
+            if closures.gave_up_at == Some(closures.changes) && limit == QUIET {
+                break false;
+            }
+            let quiet = since.elapsed();
+            if quiet >= limit {
+                closures.gave_up_at = Some(closures.changes);
+                break limit == STALL;
+            }
+            closures = self
+                .closures_changed
+                .wait_timeout(closures, limit - quiet)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            if closures.changes != seen {
+                seen = closures.changes;
+                since = Instant::now();
+            }
+        };
+        let mut mail = std::mem::take(&mut closures.mailbox);
+        self.note_pending(&closures);
+        drop(closures);
+        mail.sort_by_key(Mail::order);
+        for mail in mail {
+            match mail {
+                Mail::Task(_, runnable) => lock(&self.runnable).push(runnable),
+                Mail::Main(main) => main.woken.store(true, Ordering::Release),
+            }
+        }
+        time_may_move
+    }
+
+    /// Mirrors whether closures run or wakes wait, for the scheduler's check before each poll.
+    fn note_pending(&self, closures: &Closures) {
+        let pending =
+            closures.running > 0 || !closures.mailbox.is_empty() || !closures.queued.is_empty();
+        self.pending.store(pending, Ordering::Release);
     }
 
     /// Arms a timer for virtual instant `deadline`, waking `waker` then.
@@ -213,6 +433,10 @@ impl World {
             elapsed: AtomicU64::new(0),
             rng: Mutex::new(Rng::new(seed)),
             runnable: Mutex::new(Vec::new()),
+            thread: std::thread::current().id(),
+            closures: Mutex::new(Closures::default()),
+            pending: AtomicBool::new(false),
+            closures_changed: Condvar::new(),
             closed: AtomicBool::new(false),
             timers: Mutex::new(BTreeMap::new()),
             tasks: Mutex::new(BTreeMap::new()),
@@ -224,26 +448,42 @@ impl World {
         world.drive(future)
     }
 
-    /// Runs `future` to completion inside the running simulation, for a blocking closure that
-    /// waits (`block_on`, `blocking_lock`, `blocking_recv`, ...). The closure runs inside the poll
-    /// of its task, so the simulation's other tasks are run from here meanwhile; the closure's
-    /// own task is running, so it is not among them.
-    pub(crate) fn run_nested<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        self.drive(future)
-    }
-
     /// Polls `future` and the simulation's tasks, one at a time in an order drawn from the
     /// seed, until `future` completes; moves time forward whenever nothing can run.
     fn drive<F: Future>(self: &Arc<Self>, future: F) -> F::Output {
-        let woken = Arc::new(MainWaker(AtomicBool::new(true)));
+        let woken = Arc::new(MainWaker {
+            woken: AtomicBool::new(true),
+            id: self.next_id(),
+            world: Arc::downgrade(self),
+        });
         let main_waker = Waker::from(woken.clone());
         let mut cx = Context::from_waker(&main_waker);
         let mut future = pin!(future);
+        let mut polls_since_queued: u32 = 0;
         loop {
+            // No task is polled while a closure runs, so what closures do lands between the
+            // same two polls in every run.
+            let mut time_may_move = true;
+            if self.pending.load(Ordering::Acquire) {
+                let busy =
+                    !lock(&self.runnable).is_empty() || woken.woken.load(Ordering::Acquire);
+                if !lock(&self.closures).queued.is_empty() {
+                    polls_since_queued += 1;
+                    if !busy || polls_since_queued > START_EVERY {
+                        polls_since_queued = 0;
+                        self.start_closures();
+                    }
+                }
+                time_may_move = self.settle(busy);
+            }
             let runnable = lock(&self.runnable).len() as u64;
-            let main = u64::from(woken.0.load(Ordering::Acquire));
+            let main = u64::from(woken.woken.load(Ordering::Acquire));
             if runnable + main == 0 {
-                if self.advance() {
+                if !time_may_move || self.advance() {
+                    continue;
+                }
+                if lock(&self.closures).running > 0 {
+                    // A closure that neither finishes nor waits, and no timer: wait on for it.
                     continue;
                 }
                 let seed = self.seed;
@@ -254,7 +494,7 @@ impl World {
             }
             let pick = self.with_rng(|rng| rng.below(runnable + main));
             if pick == runnable {
-                woken.0.store(false, Ordering::Release);
+                woken.woken.store(false, Ordering::Release);
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                     return output;
                 }
@@ -305,16 +545,51 @@ impl Drop for End {
     }
 }
 
-/// The waker of the future a `block_on` (or a blocking closure's wait) drives.
-struct MainWaker(AtomicBool);
+/// The waker of the future a simulation's `block_on` drives.
+struct MainWaker {
+    woken: AtomicBool,
+    /// Orders its wakes among the tasks' when they come from other threads.
+    id: u64,
+    world: Weak<World>,
+}
 
 impl Wake for MainWaker {
     fn wake(self: Arc<Self>) {
-        self.0.store(true, Ordering::Release);
+        match self.world.upgrade() {
+            Some(world) if std::thread::current().id() != world.thread => {
+                world.post(Mail::Main(self));
+            }
+            _ => self.woken.store(true, Ordering::Release),
+        }
+    }
+}
+
+/// The waker of a future a blocking closure waits on: counts the closure as running again and
+/// unparks its thread.
+struct ClosureWaker {
+    world: Weak<World>,
+    /// Set by a wake, cleared by the closure; both under the world's `closures` lock.
+    woken: AtomicBool,
+    thread: std::thread::Thread,
+}
+
+impl Wake for ClosureWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.0.store(true, Ordering::Release);
+        if let Some(world) = self.world.upgrade() {
+            let mut closures = lock(&world.closures);
+            if !self.woken.swap(true, Ordering::AcqRel) {
+                closures.running += 1;
+                closures.changes += 1;
+                world.note_pending(&closures);
+            }
+        } else {
+            self.woken.store(true, Ordering::Release);
+        }
+        self.thread.unpark();
     }
 }
 
