@@ -72,7 +72,9 @@ fn main() -> ExitCode {
     }
     let seeds = value("--seeds").unwrap_or(1000);
     let start = std::time::Instant::now();
-    let failing: Vec<u64> = (0..seeds).filter(|&seed| overdraws(seed).is_some()).collect();
+    let failing: Vec<u64> = (0..seeds)
+        .filter(|&seed| overdraws(seed).is_some())
+        .collect();
     let elapsed = start.elapsed();
     println!(
         "swept {seeds} seeds in {} ms: {} overdraw",
@@ -87,7 +89,11 @@ fn main() -> ExitCode {
     let replays = (0..3).all(|_| overdraws(first).is_some());
     println!(
         "first failing seed: {first}; replayed 3 times: {}",
-        if replays { "overdrawn each time" } else { "NOT reproduced" }
+        if replays {
+            "overdrawn each time"
+        } else {
+            "NOT reproduced"
+        }
     );
     println!("replay it: cargo run --example sim-race --features rt-sim -- --seed {first}");
     if replays && failing.len() < seeds as usize {

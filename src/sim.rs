@@ -11,8 +11,11 @@
 //!   task can run and, when none can, jumps to the next timer, so an hour of sleeps takes no real
 //!   time; when no task can run and no timer is armed, the simulation panics ("every task is
 //!   blocked: deadlock") with its seed instead of hanging;
-//! - [`spawn_blocking`](crate::task::spawn_blocking) runs its closure on the simulation's thread
-//!   when its task is first polled; virtual time does not move while it runs;
+//! - [`spawn_blocking`](crate::task::spawn_blocking) runs its closure on a thread of its own,
+//!   as a pool would; closures start together at points of the run fixed by the seed, and no
+//!   task is polled while one runs (it may wait, in `block_on` or a `blocking_*` method, and
+//!   then the simulation goes on), so what they do lands at the same point in every run;
+//!   virtual time does not move while a closure runs;
 //! - TCP and UDP on the loopback addresses (`127.0.0.1`, `localhost`, `[::1]`) and Unix sockets
 //!   are in memory; no OS socket is opened. Other addresses are an error.
 //!
@@ -32,10 +35,17 @@
 //! by `ANYRT_SEED` (0 when unset): `ANYRT_SEED=17 cargo test name::sim` replays seed 17. To sweep
 //! seeds, run [`Sim::new`] in a loop.
 //!
-//! What the simulation does not model: other threads (a wake from a thread of your own is taken,
-//! but a run that depends on one is not reproducible), OS descriptors (`AsyncFd`, `from_std`,
-//! `into_std` and `AsFd` have none to give), real DNS (only `localhost`), and CPU time (a busy task
-//! takes no virtual time, and a task that waits by yielding in a loop never lets the clock move).
+//! What the simulation does not model:
+//!
+//! - threads it did not start: a wake from a thread of your own (or another backend's) is taken
+//!   when the simulation is next idle, and virtual time may have moved on before it comes, so a
+//!   run that depends on one is not reproducible;
+//! - a blocking closure that blocks on something outside anyrt (a std channel fed by a task):
+//!   the simulation waits for it 200 ms of real time without progress, then goes on beside it,
+//!   and the run is no longer reproducible; closures that wait through anyrt keep it so;
+//! - OS descriptors (`AsyncFd`, `from_std`, `into_std` and `AsFd` have none to give), real DNS
+//!   (only `localhost`), other hosts than this one, and CPU time (a busy task takes no virtual
+//!   time, and a task that waits by yielding in a loop never lets the clock move).
 //!
 //! # Examples
 //!

@@ -74,9 +74,7 @@ fn timers_due_at_once_fire_in_a_seeded_but_repeatable_order() {
     let first = firing(5);
     assert_eq!(first, firing(5));
     // Every sleeper woke at exactly 10 ms of virtual time.
-    assert!(first
-        .iter()
-        .all(|(_, at)| *at == Duration::from_millis(10)));
+    assert!(first.iter().all(|(_, at)| *at == Duration::from_millis(10)));
 }
 
 #[test]
@@ -120,7 +118,12 @@ fn the_seed_is_readable_inside_and_anyrt_seed_replays_backend_sim() {
     assert_eq!(Sim::new(9).block_on(async { anyrt::sim::seed() }), 9);
     assert_eq!(anyrt::sim::try_seed(), None);
     let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["anyrt_seed_child", "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            "anyrt_seed_child",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(common::CHILD, "1")
         .env("ANYRT_SEED", "17")
         .output()
@@ -225,7 +228,11 @@ fn closures_that_talk_through_anyrt_give_the_same_run_for_a_seed() {
     for seed in 0..20 {
         let first = closures_and_tasks(seed);
         assert_eq!(first.iter().filter(|l| l.starts_with('r')).count(), 20);
-        assert_eq!(closures_and_tasks(seed), first, "seed {seed} ran differently");
+        assert_eq!(
+            closures_and_tasks(seed),
+            first,
+            "seed {seed} ran differently"
+        );
         distinct.insert(first);
     }
     assert!(distinct.len() > 1, "every seed gave the same order");
@@ -235,7 +242,9 @@ fn closures_that_talk_through_anyrt_give_the_same_run_for_a_seed() {
 fn loopback_tcp_is_in_memory_and_keeps_the_tcp_rows() {
     use futures_lite::{AsyncReadExt, AsyncWriteExt};
     Sim::new(11).block_on(async {
-        let listener = anyrt::net::TcpListener::bind("localhost:7000").await.unwrap();
+        let listener = anyrt::net::TcpListener::bind("localhost:7000")
+            .await
+            .unwrap();
         assert_eq!(listener.backend(), anyrt::Backend::Sim);
         // No OS socket stands behind it.
         let message = panic_message_of(|| {
@@ -243,13 +252,17 @@ fn loopback_tcp_is_in_memory_and_keeps_the_tcp_rows() {
             listener.as_raw_fd()
         });
         assert!(message.contains("has no file descriptor"), "{message}");
-        let taken = anyrt::net::TcpListener::bind("127.0.0.1:7000").await.unwrap_err();
+        let taken = anyrt::net::TcpListener::bind("127.0.0.1:7000")
+            .await
+            .unwrap_err();
         assert_eq!(taken.kind(), std::io::ErrorKind::AddrInUse);
         let refused = anyrt::net::TcpStream::connect("127.0.0.1:7001")
             .await
             .unwrap_err();
         assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused);
-        let elsewhere = anyrt::net::TcpStream::connect("192.0.2.1:80").await.unwrap_err();
+        let elsewhere = anyrt::net::TcpStream::connect("192.0.2.1:80")
+            .await
+            .unwrap_err();
         assert_eq!(elsewhere.kind(), std::io::ErrorKind::NetworkUnreachable);
 
         let client = anyrt::spawn(async {

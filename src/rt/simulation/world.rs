@@ -465,8 +465,7 @@ impl World {
             // same two polls in every run.
             let mut time_may_move = true;
             if self.pending.load(Ordering::Acquire) {
-                let busy =
-                    !lock(&self.runnable).is_empty() || woken.woken.load(Ordering::Acquire);
+                let busy = !lock(&self.runnable).is_empty() || woken.woken.load(Ordering::Acquire);
                 if !lock(&self.closures).queued.is_empty() {
                     polls_since_queued += 1;
                     if !busy || polls_since_queued > START_EVERY {
