@@ -316,3 +316,24 @@ fn block_on_inside_a_simulation_task_panics_like_everywhere() {
         "{message}"
     );
 }
+
+#[test]
+fn the_tasks_left_when_the_simulation_ends_are_dropped() {
+    struct Flag(std::sync::Arc<std::sync::atomic::AtomicBool>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+    let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = Flag(dropped.clone());
+    let handle = Sim::new(5).block_on(async move {
+        anyrt::spawn(async move {
+            let _flag = flag;
+            sleep(Duration::from_secs(3600)).await;
+        })
+    });
+    assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
+    let error = futures_lite::future::block_on(handle).unwrap_err();
+    assert!(error.is_cancelled(), "{error:?}");
+}

@@ -59,7 +59,7 @@ async fn a_million_tasks_in_batches_and_memory_returns() {
 }
 
 #[anyrt::test(except(
-    sim = "blocking closures run one at a time on the simulation's thread: 5,000 real 20 ms sleeps"
+    sim = "a load test of a blocking pool; the simulation starts a thread per closure and has no pool"
 ))]
 async fn five_thousand_blocking_closures_at_once_all_return() {
     const CLOSURES: usize = 5_000;
@@ -109,7 +109,9 @@ fn blocking_pool_cap() -> usize {
     }
 }
 
-#[anyrt::test(except(sim = "the simulation has no blocking pool: closures run on its thread"))]
+#[anyrt::test(except(
+    sim = "the simulation has no blocking pool (a thread per closure), so no cap to reach"
+))]
 #[ignore = "heavy, and exact only when no other test uses the pool: run by .ci/run with --test-threads 1"]
 async fn blocking_pool_saturates_at_its_cap() {
     let pool = common::Occupied::blocking_pool();

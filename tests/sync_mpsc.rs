@@ -232,9 +232,7 @@ async fn blocking_calls_panic_in_async_code() {
     assert!(message.starts_with("anyrt: `mpsc::Receiver::blocking_recv` was called"));
 }
 
-#[anyrt::test(except(
-    sim = "the two blocking closures wait for each other; the simulation runs blocking closures one at a time"
-))]
+#[anyrt::test]
 async fn blocking_calls_work_in_spawn_blocking() {
     let (tx, mut rx) = mpsc::channel(1);
     let producer = anyrt::task::spawn_blocking(move || {
