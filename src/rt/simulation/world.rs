@@ -21,7 +21,6 @@ use std::pin::pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError, Weak};
 use std::task::{Context, Poll, Wake, Waker};
-use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use async_task::Runnable;
@@ -32,6 +31,9 @@ use super::rng::Rng;
 thread_local! {
     /// The simulation running on this thread.
     static CURRENT: RefCell<Option<Arc<World>>> = const { RefCell::new(None) };
+    /// The address of the simulation this thread drives (0 for none): a cheap check, on each
+    /// wake, that the wake is made on the simulation's own thread.
+    static DRIVING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     /// Set on the thread of a blocking closure of a simulation.
     static IN_CLOSURE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -83,6 +85,37 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 /// time since the simulation started) and the order it was armed in.
 pub(crate) type TimerKey = (u64, u64);
 
+/// Every live task's waker, in slots reused as tasks end (so the end of a simulation visits
+/// them in a fixed order).
+#[derive(Default)]
+struct Tasks {
+    slots: Vec<Option<Waker>>,
+    free: Vec<usize>,
+}
+
+impl Tasks {
+    fn vacant(&mut self) -> usize {
+        self.free.pop().unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        })
+    }
+
+    fn remove(&mut self, slot: usize) {
+        // Empty once the simulation ended and took them all.
+        if let Some(entry) = self.slots.get_mut(slot) {
+            *entry = None;
+            self.free.push(slot);
+        }
+    }
+}
+
+struct Sched {
+    rng: Rng,
+    /// Tasks woken and not polled since, in the order they were woken.
+    runnable: Vec<Runnable>,
+}
+
 /// The state of one simulation, shared with its tasks' wakers and its timers (which may be
 /// sent to, and dropped on, other threads).
 pub(crate) struct World {
@@ -91,11 +124,8 @@ pub(crate) struct World {
     start: Instant,
     /// Virtual nanoseconds since `start`.
     elapsed: AtomicU64,
-    rng: Mutex<Rng>,
-    /// Tasks woken and not polled since, in the order they were woken.
-    runnable: Mutex<Vec<Runnable>>,
-    /// The thread the simulation runs on.
-    thread: ThreadId,
+    /// The seeded generator and the runnable tasks, under one lock: each pick needs both.
+    sched: Mutex<Sched>,
     closures: Mutex<Closures>,
     /// Whether a closure runs or a wake from another thread waits (mirrors `closures`).
     pending: AtomicBool,
@@ -106,7 +136,7 @@ pub(crate) struct World {
     /// Armed timers and the wakers they wake.
     timers: Mutex<BTreeMap<TimerKey, Option<Waker>>>,
     /// Every live task's waker, so the end of the simulation can reach tasks that wait.
-    tasks: Mutex<BTreeMap<u64, Waker>>,
+    tasks: Mutex<Tasks>,
     /// Numbers for timers and tasks, in the order they were made.
     next_id: AtomicU64,
     /// The simulated network's registry of sockets.
@@ -122,6 +152,11 @@ impl World {
     /// Whether a simulation is running on this thread (and this is not a closure's thread).
     pub(crate) fn is_running() -> bool {
         !IN_CLOSURE.get() && CURRENT.with(|c| c.borrow().is_some())
+    }
+
+    /// Whether this thread is the one this simulation runs on.
+    fn drives_this_thread(&self) -> bool {
+        DRIVING.get() == std::ptr::from_ref(self) as usize
     }
 
     /// Whether this thread runs a blocking closure of a simulation.
@@ -164,7 +199,7 @@ impl World {
 
     /// Draws from the simulation's generator.
     pub(crate) fn with_rng<R>(&self, f: impl FnOnce(&mut Rng) -> R) -> R {
-        f(&mut lock(&self.rng))
+        f(&mut lock(&self.sched).rng)
     }
 
     fn next_id(&self) -> u64 {
@@ -179,14 +214,17 @@ impl World {
     {
         let id = self.next_id();
         let world = self.clone();
+        let mut tasks = lock(&self.tasks);
+        let slot = tasks.vacant();
         let tracked = Tracked {
             future,
-            id,
+            slot,
             world: self.clone(),
         };
         let (runnable, task) =
             async_task::spawn(tracked, move |runnable| world.schedule(id, runnable));
-        lock(&self.tasks).insert(id, runnable.waker());
+        tasks.slots[slot] = Some(runnable.waker());
+        drop(tasks);
         runnable.schedule();
         task
     }
@@ -195,8 +233,8 @@ impl World {
         if self.closed.load(Ordering::Acquire) {
             // The simulation is over: dropping the runnable drops the task's future.
             drop(runnable);
-        } else if std::thread::current().id() == self.thread {
-            lock(&self.runnable).push(runnable);
+        } else if self.drives_this_thread() {
+            lock(&self.sched).runnable.push(runnable);
         } else {
             self.post(Mail::Task(id, runnable));
         }
@@ -345,7 +383,7 @@ impl World {
         mail.sort_by_key(Mail::order);
         for mail in mail {
             match mail {
-                Mail::Task(_, runnable) => lock(&self.runnable).push(runnable),
+                Mail::Task(_, runnable) => lock(&self.sched).runnable.push(runnable),
                 Mail::Main(main) => main.woken.store(true, Ordering::Release),
             }
         }
@@ -431,19 +469,21 @@ impl World {
             seed,
             start: Instant::now(),
             elapsed: AtomicU64::new(0),
-            rng: Mutex::new(Rng::new(seed)),
-            runnable: Mutex::new(Vec::new()),
-            thread: std::thread::current().id(),
+            sched: Mutex::new(Sched {
+                rng: Rng::new(seed),
+                runnable: Vec::new(),
+            }),
             closures: Mutex::new(Closures::default()),
             pending: AtomicBool::new(false),
             closures_changed: Condvar::new(),
             closed: AtomicBool::new(false),
             timers: Mutex::new(BTreeMap::new()),
-            tasks: Mutex::new(BTreeMap::new()),
+            tasks: Mutex::new(Tasks::default()),
             next_id: AtomicU64::new(0),
             net: Mutex::new(Network::default()),
         });
         CURRENT.with(|c| *c.borrow_mut() = Some(world.clone()));
+        DRIVING.set(Arc::as_ptr(&world) as usize);
         let _end = End(world.clone());
         world.drive(future)
     }
@@ -465,7 +505,8 @@ impl World {
             // same two polls in every run.
             let mut time_may_move = true;
             if self.pending.load(Ordering::Acquire) {
-                let busy = !lock(&self.runnable).is_empty() || woken.woken.load(Ordering::Acquire);
+                let busy =
+                    !lock(&self.sched).runnable.is_empty() || woken.woken.load(Ordering::Acquire);
                 if !lock(&self.closures).queued.is_empty() {
                     polls_since_queued += 1;
                     if !busy || polls_since_queued > START_EVERY {
@@ -475,9 +516,11 @@ impl World {
                 }
                 time_may_move = self.settle(busy);
             }
-            let runnable = lock(&self.runnable).len() as u64;
             let main = u64::from(woken.woken.load(Ordering::Acquire));
+            let mut sched = lock(&self.sched);
+            let runnable = sched.runnable.len() as u64;
             if runnable + main == 0 {
+                drop(sched);
                 if !time_may_move || self.advance() {
                     continue;
                 }
@@ -491,14 +534,16 @@ impl World {
                      with ANYRT_SEED={seed})"
                 );
             }
-            let pick = self.with_rng(|rng| rng.below(runnable + main));
+            let pick = sched.rng.below(runnable + main);
             if pick == runnable {
+                drop(sched);
                 woken.woken.store(false, Ordering::Release);
                 if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
                     return output;
                 }
             } else {
-                let task = lock(&self.runnable).swap_remove(pick as usize);
+                let task = sched.runnable.swap_remove(pick as usize);
+                drop(sched);
                 task.run();
             }
         }
@@ -526,16 +571,17 @@ impl Drop for End {
         }
         world.closed.store(true, Ordering::Release);
         // Dropping a task's future may wake others; those are dropped as they are scheduled.
-        let queued = std::mem::take(&mut *lock(&world.runnable));
-        let waiting = std::mem::take(&mut *lock(&world.tasks));
+        let queued = std::mem::take(&mut lock(&world.sched).runnable);
+        let waiting = std::mem::take(&mut lock(&world.tasks).slots);
         let dropped = catch_unwind(AssertUnwindSafe(|| {
             drop(queued);
-            for waker in waiting.into_values() {
+            for waker in waiting.into_iter().flatten() {
                 waker.wake();
             }
         }));
         lock(&world.timers).clear();
         CURRENT.with(|c| *c.borrow_mut() = None);
+        DRIVING.set(0);
         if let Err(payload) = dropped {
             if !std::thread::panicking() {
                 resume_unwind(payload);
@@ -555,7 +601,7 @@ struct MainWaker {
 impl Wake for MainWaker {
     fn wake(self: Arc<Self>) {
         match self.world.upgrade() {
-            Some(world) if std::thread::current().id() != world.thread => {
+            Some(world) if !world.drives_this_thread() => {
                 world.post(Mail::Main(self));
             }
             _ => self.woken.store(true, Ordering::Release),
@@ -598,14 +644,14 @@ pin_project_lite::pin_project! {
     struct Tracked<F> {
         #[pin]
         future: F,
-        id: u64,
+        slot: usize,
         world: Arc<World>,
     }
 
     impl<F> PinnedDrop for Tracked<F> {
         fn drop(this: Pin<&mut Self>) {
             let this = this.project();
-            lock(&this.world.tasks).remove(this.id);
+            lock(&this.world.tasks).remove(*this.slot);
         }
     }
 }
