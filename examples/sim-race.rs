@@ -18,20 +18,25 @@ use std::time::Duration;
 use anyrt::sim::Sim;
 use anyrt::sync::Mutex;
 
-/// Three customers try to withdraw 40 each from a balance of 100 at staggered times. The
-/// planted bug: the balance is checked, the lock released for a log write, and the withdrawal
-/// made without checking again.
+/// Three customers try to withdraw 40 each from a balance of 100; the second and third come a
+/// millisecond after the first, and the third takes longer to get to the counter. The planted
+/// bug: the balance is checked, the lock released for a log write, and the withdrawal made
+/// without checking again. Only when the third checks before the second has withdrawn (rare,
+/// since it starts three steps behind) is the account overdrawn.
 async fn bank() -> i64 {
     let balance = Arc::new(Mutex::new(100i64));
     let customers: Vec<_> = (0..3u64)
         .map(|i| {
             let balance = balance.clone();
             anyrt::spawn(async move {
-                anyrt::time::sleep(Duration::from_millis(i)).await;
+                anyrt::time::sleep(Duration::from_millis(i.min(1))).await;
+                // The late customers look around first, the third a little longer.
+                for _ in 0..i * 3 {
+                    anyrt::task::yield_now().await;
+                }
                 let enough = *balance.lock().await >= 40;
                 if enough {
                     // The lock is not held across this await: another customer may withdraw.
-                    anyrt::task::yield_now().await;
                     anyrt::task::yield_now().await;
                     *balance.lock().await -= 40;
                 }
