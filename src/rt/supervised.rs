@@ -225,16 +225,20 @@ where
     (run, state)
 }
 
-/// The handle of a supervised async-task task: detaches when dropped.
+/// The handle of a supervised async-task task: detaches when dropped. `M` is the task's
+/// async-task metadata (a custom executor's tasks carry their executor).
 #[derive(Debug)]
-pub(crate) struct SupervisedTask<T> {
+pub(crate) struct SupervisedTask<T, M = ()> {
     // `None` only once dropped.
-    task: Option<async_task::FallibleTask<Result<T, JoinError>>>,
+    task: Option<async_task::FallibleTask<Result<T, JoinError>, M>>,
     state: Arc<TaskState>,
 }
 
-impl<T> SupervisedTask<T> {
-    pub(crate) fn new(task: async_task::Task<Result<T, JoinError>>, state: Arc<TaskState>) -> Self {
+impl<T, M> SupervisedTask<T, M> {
+    pub(crate) fn new(
+        task: async_task::Task<Result<T, JoinError>, M>,
+        state: Arc<TaskState>,
+    ) -> Self {
         SupervisedTask {
             task: Some(task.fallible()),
             state,
@@ -262,7 +266,7 @@ impl<T> SupervisedTask<T> {
     }
 }
 
-impl<T> Drop for SupervisedTask<T> {
+impl<T, M> Drop for SupervisedTask<T, M> {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
             task.detach();
@@ -270,8 +274,7 @@ impl<T> Drop for SupervisedTask<T> {
     }
 }
 
-// Used by the backends that run tasks on an async-executor of anyrt's own (smol); builds
-// without them do not use it.
+// Used by smol's backend and by custom executors; builds without smol use only part of it.
 #[allow(dead_code)]
 mod abortable {
     use super::*;
@@ -291,22 +294,22 @@ mod abortable {
     /// async-task cancels only through the `Task`. So the first `abort_handle` call moves the
     /// `Task` into an `Arc` this handle shares with the abort handles (the one allocation, made
     /// only then); each of them then works on the same state.
-    pub(crate) struct AbortableTask<T> {
+    pub(crate) struct AbortableTask<T, M = ()> {
         // Locked only by `abort`, `is_finished` and `abort_handle`; the `&mut self` paths use
         // `get_mut`.
-        handle: Mutex<Handle<T>>,
+        handle: Mutex<Handle<T, M>>,
         /// Gives a shared handle the type of an `AbortHandle`'s: written in `new`, where
         /// `T: Send + 'static` is known, so that the methods need no bounds.
-        share: fn(Arc<AbortableTask<T>>) -> Arc<dyn RemoteAbort>,
+        share: fn(Arc<AbortableTask<T, M>>) -> Arc<dyn RemoteAbort>,
     }
 
-    enum Handle<T> {
-        Running(FallibleTask<Result<T, JoinError>>),
+    enum Handle<T, M> {
+        Running(FallibleTask<Result<T, JoinError>, M>),
         /// Aborted: boxed, as it is rare and the handle should stay small.
         Aborted(Box<Abort<T>>),
         /// An `AbortHandle` exists: the state moved into this `Arc`, which it holds too (and
         /// which is never `Shared` itself).
-        Shared(Arc<AbortableTask<T>>),
+        Shared(Arc<AbortableTask<T, M>>),
         /// The result was taken, or the handle dropped.
         Gone,
     }
@@ -349,10 +352,11 @@ mod abortable {
         }
     }
 
-    impl<T> AbortableTask<T> {
-        pub(crate) fn new(task: async_task::Task<Result<T, JoinError>>) -> Self
+    impl<T, M> AbortableTask<T, M> {
+        pub(crate) fn new(task: async_task::Task<Result<T, JoinError>, M>) -> Self
         where
             T: Send + 'static,
+            M: Send + Sync + 'static,
         {
             AbortableTask {
                 handle: Mutex::new(Handle::Running(task.fallible())),
@@ -360,7 +364,7 @@ mod abortable {
             }
         }
 
-        fn lock(&self) -> MutexGuard<'_, Handle<T>> {
+        fn lock(&self) -> MutexGuard<'_, Handle<T, M>> {
             self.handle.lock().unwrap_or_else(PoisonError::into_inner)
         }
 
@@ -408,7 +412,7 @@ mod abortable {
     }
 
     /// The shared form of a handle (never `Shared` itself), as an `AbortHandle` holds it.
-    impl<T: Send + 'static> RemoteAbort for AbortableTask<T> {
+    impl<T: Send + 'static, M: Send + Sync + 'static> RemoteAbort for AbortableTask<T, M> {
         fn abort(&self) {
             let mut handle = self.lock();
             *handle = match std::mem::replace(&mut *handle, Handle::Gone) {
@@ -434,7 +438,7 @@ mod abortable {
         }
     }
 
-    impl<T> Handle<T> {
+    impl<T, M> Handle<T, M> {
         fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
             match self {
                 // `None`: the executor was dropped with the task still in it.
@@ -461,9 +465,9 @@ mod abortable {
     }
 
     // The output is only ever moved, never pinned.
-    impl<T> Unpin for AbortableTask<T> {}
+    impl<T, M> Unpin for AbortableTask<T, M> {}
 
-    impl<T> Drop for AbortableTask<T> {
+    impl<T, M> Drop for AbortableTask<T, M> {
         fn drop(&mut self) {
             let handle = self
                 .handle
@@ -475,7 +479,7 @@ mod abortable {
         }
     }
 
-    impl<T> fmt::Debug for AbortableTask<T> {
+    impl<T, M> fmt::Debug for AbortableTask<T, M> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.debug_struct("AbortableTask").finish_non_exhaustive()
         }
@@ -484,12 +488,12 @@ mod abortable {
     /// The handle of a task on an async-task executor: an [`AbortableTask`], or a
     /// [`SupervisedTask`] for the blocking closures, whose abort must not stop a started closure.
     #[derive(Debug)]
-    pub(crate) enum TaskHandle<T> {
-        Abortable(AbortableTask<T>),
-        Supervised(SupervisedTask<T>),
+    pub(crate) enum TaskHandle<T, M = ()> {
+        Abortable(AbortableTask<T, M>),
+        Supervised(SupervisedTask<T, M>),
     }
 
-    impl<T> TaskHandle<T> {
+    impl<T, M> TaskHandle<T, M> {
         pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
             match self {
                 TaskHandle::Abortable(task) => task.poll_join(cx),
