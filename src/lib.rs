@@ -90,6 +90,7 @@
 mod macros;
 mod rt;
 
+pub mod custom;
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub mod hyper;
