@@ -85,16 +85,29 @@ use crate::Backend;
 ///
 /// `futures`' `ThreadPool` (crate futures-executor, feature `thread-pool`) needs three lines:
 ///
-/// ```ignore
+/// ```
+/// use anyrt::custom::{Executor, Runnable, Runtime};
+///
 /// struct Pool(futures_executor::ThreadPool);
 ///
-/// impl anyrt::custom::Executor for Pool {
-///     fn schedule(&self, runnable: anyrt::custom::Runnable) {
+/// impl Executor for Pool {
+///     fn schedule(&self, runnable: Runnable) {
 ///         self.0.spawn_ok(async move {
 ///             runnable.run();
 ///         });
 ///     }
 /// }
+///
+/// let runtime = Runtime::new(Pool(futures_executor::ThreadPool::new().unwrap()));
+/// let sum = runtime.block_on(async {
+///     let tasks: Vec<_> = (1..=10).map(|i| anyrt::spawn(async move { i })).collect();
+///     let mut sum = 0;
+///     for task in tasks {
+///         sum += task.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, 55);
 /// ```
 ///
 /// An executor that runs on one thread it does not own (a GUI main loop) cannot block that
@@ -332,6 +345,12 @@ impl Runtime {
         )))
     }
 }
+
+// As tokio's `Runtime` and `Handle` are: a panic in `block_on` or `spawn` leaves nothing of
+// anyrt's half-updated, and the executor is shared with other threads anyway (`Sync`), so it
+// must stay usable when one of them panics.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

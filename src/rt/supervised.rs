@@ -282,6 +282,9 @@ mod abortable {
     /// The cancellation of an [`AbortableTask`] in progress: async-task's `cancel` future.
     type Cancelling<T> = Pin<Box<dyn Future<Output = Option<Result<T, JoinError>>> + Send>>;
 
+    /// Turns the shared form of a handle into what an `AbortHandle` holds.
+    type Share<T, M> = fn(Arc<AbortableTask<T, M>>) -> Arc<dyn RemoteAbort>;
+
     /// The handle of a [`CatchUnwind`] task on an async-task executor, which needs no state beside
     /// the task's own allocation: `abort` cancels through async-task, which drops the future on the
     /// executor before it tells the awaiter; dropping the handle detaches the task.
@@ -300,7 +303,7 @@ mod abortable {
         handle: Mutex<Handle<T, M>>,
         /// Gives a shared handle the type of an `AbortHandle`'s: written in `new`, where
         /// `T: Send + 'static` is known, so that the methods need no bounds.
-        share: fn(Arc<AbortableTask<T, M>>) -> Arc<dyn RemoteAbort>,
+        share: Share<T, M>,
     }
 
     enum Handle<T, M> {
