@@ -822,9 +822,10 @@ fn backend_custom_block_on_outside_a_custom_executor_panics_with_an_anyrt_messag
 
 #[test]
 fn a_custom_executor_driven_inside_a_backends_task_serves_only_its_own_tasks() {
-    // The bare executor is run inside the default backend's `block_on`: its tasks are polled
-    // inside that backend's poll, and are served by the custom executor all the same; the
-    // backend's own code around them is served by the backend.
+    // The bare executor is run inside the default backend's `block_on`, and inside a
+    // task-local's scope: its tasks are polled inside that poll, and are served by the custom
+    // executor all the same, without the task-local; the backend's own code around them is
+    // served by the backend.
     let executor = Arc::new(async_executor::Executor::new());
     struct Inline(Arc<async_executor::Executor<'static>>);
     impl Executor for Inline {
@@ -841,12 +842,12 @@ fn a_custom_executor_driven_inside_a_backends_task_serves_only_its_own_tasks() {
     let (custom, around) = default.block_on(async {
         let task = runtime.spawn(async {
             let nested = anyrt::spawn(async { Backend::current() });
-            (Backend::current(), nested.await.unwrap())
+            (Backend::current(), nested.await.unwrap(), REQUEST.try_get().ok())
         });
-        let seen = executor.run(task).await.unwrap();
+        let seen = REQUEST.scope(7, executor.run(task)).await.unwrap();
         (seen, Backend::current())
     });
-    assert_eq!(custom, (Backend::Custom, Backend::Custom));
+    assert_eq!(custom, (Backend::Custom, Backend::Custom, None));
     assert_eq!(around, default);
 }
 
