@@ -842,7 +842,11 @@ fn a_custom_executor_driven_inside_a_backends_task_serves_only_its_own_tasks() {
     let (custom, around) = default.block_on(async {
         let task = runtime.spawn(async {
             let nested = anyrt::spawn(async { Backend::current() });
-            (Backend::current(), nested.await.unwrap(), REQUEST.try_get().ok())
+            (
+                Backend::current(),
+                nested.await.unwrap(),
+                REQUEST.try_get().ok(),
+            )
         });
         let seen = REQUEST.scope(7, executor.run(task)).await.unwrap();
         (seen, Backend::current())
