@@ -71,6 +71,12 @@ async fn send_fails_while_no_receiver_exists() {
 #[anyrt::test]
 async fn recv_is_cancel_safe_and_wakes_on_send_from_another_task() {
     let (tx, mut rx) = broadcast::channel(4);
+    let mut recv = Box::pin(rx.recv());
+    assert!(poll_once(recv.as_mut()).await.is_none());
+    // The message arrives and wakes the waiting `recv`, which is dropped before it runs again.
+    tx.send(6).unwrap();
+    drop(recv);
+    assert_eq!(rx.try_recv(), Ok(6), "the message is still this receiver's");
     assert!(poll_once(rx.recv()).await.is_none());
     anyrt::spawn(async move {
         anyrt::time::sleep(std::time::Duration::from_millis(2)).await;
@@ -88,4 +94,20 @@ async fn a_zero_capacity_panics_with_an_anyrt_message() {
     );
     let message = panic_message_of(|| broadcast::channel::<u8>(usize::MAX));
     assert!(message.starts_with("anyrt: `broadcast::channel` takes a capacity of at most"));
+}
+
+#[anyrt::test]
+async fn a_weak_sender_does_not_keep_the_channel_open() {
+    let (tx, mut rx) = broadcast::channel(4);
+    let weak = tx.downgrade();
+    assert_eq!(
+        (tx.weak_count(), rx.sender_weak_count(), weak.strong_count()),
+        (1, 1, 1)
+    );
+    weak.upgrade().unwrap().send(1).unwrap();
+    drop(tx);
+    assert!(weak.upgrade().is_none());
+    assert_eq!(weak.clone().weak_count(), 2);
+    assert_eq!(within("recv", rx.recv()).await, Ok(1));
+    assert_eq!(within("recv", rx.recv()).await, Err(RecvError::Closed));
 }

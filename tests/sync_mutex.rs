@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use anyrt::sync::Mutex;
+use anyrt::sync::{Mutex, OwnedMutexGuard};
 use common::{panic_message_of, within};
 use futures_lite::future::poll_once;
 
@@ -130,7 +130,7 @@ async fn try_lock_fails_while_held() {
 async fn lock_owned_guard_moves_into_a_task() {
     let mutex = Arc::new(Mutex::new(String::new()));
     let mut guard = mutex.clone().lock_owned().await;
-    assert!(Arc::ptr_eq(guard.mutex(), &mutex));
+    assert!(Arc::ptr_eq(OwnedMutexGuard::mutex(&guard), &mutex));
     let task = anyrt::spawn(async move {
         anyrt::time::sleep(std::time::Duration::from_millis(5)).await;
         guard.push_str("owned");
@@ -249,7 +249,7 @@ async fn get_mut_and_into_inner_work_before_and_after_the_first_lock() {
 async fn try_lock_owned_fails_while_held_or_queued_for() {
     let mutex = Arc::new(Mutex::new(0));
     let guard = mutex.clone().try_lock_owned().unwrap();
-    assert!(Arc::ptr_eq(guard.mutex(), &mutex));
+    assert!(Arc::ptr_eq(OwnedMutexGuard::mutex(&guard), &mutex));
     assert_eq!(
         mutex.clone().try_lock_owned().unwrap_err().to_string(),
         "the mutex is locked"
@@ -290,4 +290,31 @@ async fn a_mapped_guard_keeps_the_lock_until_it_is_dropped() {
     assert!(shared.try_lock().is_err());
     drop(owned);
     assert_eq!(*shared.lock().await, "A");
+}
+
+/// A loop whose `lock` always finds the mutex free must still yield to the other tasks of a
+/// current-thread tokio runtime, as tokio's own `lock` does.
+#[cfg(feature = "rt-tokio")]
+#[test]
+fn locking_a_free_mutex_in_a_loop_lets_other_tokio_tasks_run() {
+    for owned in [false, true] {
+        common::on_a_current_thread_tokio_runtime("the lock loop", move || async move {
+            let mutex = Arc::new(Mutex::new(0u64));
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let looping = {
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        if owned {
+                            *mutex.clone().lock_owned().await += 1;
+                        } else {
+                            *mutex.lock().await += 1;
+                        }
+                    }
+                })
+            };
+            tokio::spawn(async move { stop.store(true, std::sync::atomic::Ordering::SeqCst) });
+            looping.await.unwrap();
+        });
+    }
 }

@@ -92,13 +92,15 @@ async fn enable_queues_a_waiter_without_polling_it() {
 #[anyrt::test]
 async fn shutdown_signal_reaches_tasks_on_other_threads() {
     let notify = Arc::new(Notify::new());
+    let listening = Arc::new(AtomicUsize::new(0));
     let stopped = Arc::new(AtomicUsize::new(0));
     let tasks: Vec<_> = (0..4)
         .map(|_| {
-            let (notify, stopped) = (notify.clone(), stopped.clone());
+            let (notify, listening, stopped) = (notify.clone(), listening.clone(), stopped.clone());
             anyrt::spawn(async move {
                 let mut shutdown = Box::pin(notify.notified());
                 shutdown.as_mut().enable();
+                listening.fetch_add(1, Ordering::SeqCst);
                 loop {
                     let tick = anyrt::time::sleep(Duration::from_millis(1));
                     if futures_lite::future::or(
@@ -120,7 +122,11 @@ async fn shutdown_signal_reaches_tasks_on_other_threads() {
             })
         })
         .collect();
-    anyrt::time::sleep(Duration::from_millis(10)).await;
+    // `notify_waiters` reaches only the futures enabled before it, as in tokio.
+    eventually("every task listens", || {
+        listening.load(Ordering::SeqCst) == 4
+    })
+    .await;
     notify.notify_waiters();
     for task in tasks {
         within("task stops", task).await.unwrap();

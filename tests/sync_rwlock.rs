@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use anyrt::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use anyrt::sync::{OwnedRwLockMappedWriteGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use common::within;
 use futures_lite::future::poll_once;
 
@@ -190,4 +190,38 @@ async fn const_new_get_mut_into_inner_and_blocking_access() {
     );
     let lock = Arc::try_unwrap(lock).unwrap();
     assert_eq!(lock.into_inner(), [1, 2, 3]);
+}
+
+#[anyrt::test]
+async fn write_guards_map_downgrade_to_a_part_and_turn_into_mapped_guards() {
+    use anyrt::sync::OwnedRwLockWriteGuard;
+    let lock = Arc::new(RwLock::new((1, vec![2, 3])));
+    // Owned, mapped: keeps write access to the part until dropped.
+    let mut part = OwnedRwLockWriteGuard::map(lock.clone().write_owned().await, |v| &mut v.1);
+    part.push(4);
+    assert!(lock.try_read().is_err());
+    let mut part = OwnedRwLockMappedWriteGuard::map(part, |v| &mut v[0]);
+    *part = 20;
+    assert!(Arc::ptr_eq(
+        OwnedRwLockMappedWriteGuard::rwlock(&part),
+        &lock
+    ));
+    drop(part);
+    assert_eq!(*lock.read().await, (1, vec![20, 3, 4]));
+    // Downgraded to a part: readers come in alongside.
+    let first = RwLockWriteGuard::downgrade_map(lock.write().await, |v| &v.0);
+    assert_eq!((*first, lock.try_read().unwrap().0), (1, 1));
+    drop(first);
+    let writer = lock.clone().write_owned().await;
+    let writer = OwnedRwLockWriteGuard::try_downgrade_map(writer, |v| v.1.get(9)).unwrap_err();
+    let last = OwnedRwLockWriteGuard::try_downgrade_map(writer, |v| v.1.last()).unwrap();
+    assert_eq!((*last, lock.try_read().unwrap().0), (4, 1));
+    drop(last);
+    let mut all = OwnedRwLockWriteGuard::into_mapped(lock.clone().write_owned().await);
+    all.0 = 5;
+    drop(all);
+    let mut all = RwLockWriteGuard::into_mapped(lock.write().await);
+    all.0 += 1;
+    drop(all);
+    assert_eq!(lock.read().await.0, 6);
 }

@@ -128,14 +128,13 @@ async fn dropping_a_waiting_acquire_gives_back_the_permits_set_aside_for_it() {
 async fn close_fails_waiters_and_later_acquires_but_held_permits_stay_valid() {
     let semaphore = Arc::new(Semaphore::new(1));
     let held = semaphore.try_acquire().unwrap();
-    let waiter = {
-        let semaphore = semaphore.clone();
-        anyrt::spawn(async move { semaphore.acquire().await.map(|p| p.num_permits()) })
-    };
-    common::eventually("waiter queued", || !waiter.is_finished()).await;
-    anyrt::time::sleep(std::time::Duration::from_millis(5)).await;
+    let mut waiter = Box::pin(semaphore.acquire());
+    assert!(
+        poll_once(waiter.as_mut()).await.is_none(),
+        "queued before the close"
+    );
     semaphore.close();
-    let error = within("waiter", waiter).await.unwrap().unwrap_err();
+    let error = within("waiter", waiter).await.unwrap_err();
     assert_eq!(error.to_string(), "semaphore closed");
     assert!(semaphore.is_closed());
     assert!(semaphore.acquire().await.is_err());
@@ -204,12 +203,110 @@ async fn bad_permit_counts_panic_with_anyrt_messages() {
 }
 
 #[anyrt::test]
+async fn add_permits_counts_held_permits_so_giving_them_back_never_panics() {
+    let semaphore = Semaphore::new(Semaphore::MAX_PERMITS);
+    let permit = semaphore.acquire().await.unwrap();
+    // With the held permit back, the semaphore would hold MAX_PERMITS + 1: refused here, with
+    // anyrt's message, rather than in the permit's `Drop`, with tokio's.
+    let message = panic_message_of(|| semaphore.add_permits(1));
+    assert!(message.starts_with("anyrt: adding 1 permits"), "{message}");
+    drop(permit);
+    assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS);
+    // A forgotten permit makes room; so do forgotten free ones.
+    semaphore.try_acquire().unwrap().forget();
+    semaphore.add_permits(1);
+    assert_eq!(semaphore.forget_permits(2), 2);
+    semaphore.add_permits(2);
+    assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS);
+}
+
+#[test]
+fn racing_add_permits_never_exceed_the_maximum() {
+    let semaphore = Arc::new(Semaphore::new(Semaphore::MAX_PERMITS - 4));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let semaphore = semaphore.clone();
+            std::thread::spawn(move || {
+                std::panic::catch_unwind(|| semaphore.add_permits(1))
+                    .map_err(|payload| common::panic_text(&*payload))
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 4);
+    for error in results.into_iter().filter_map(Result::err) {
+        assert!(error.starts_with("anyrt: adding 1 permits"), "{error}");
+    }
+    assert_eq!(semaphore.available_permits(), Semaphore::MAX_PERMITS);
+}
+
+#[anyrt::test]
 async fn a_static_semaphore_bounds_spawned_tasks() {
     static SLOTS: Semaphore = Semaphore::const_new(1);
     let permit = SLOTS.acquire().await.unwrap();
-    let task = anyrt::spawn(async { SLOTS.acquire().await.map(|p| p.num_permits()) });
-    anyrt::time::sleep(std::time::Duration::from_millis(10)).await;
-    assert!(!task.is_finished());
+    let (waits_tx, waits_rx) = anyrt::sync::oneshot::channel();
+    let task = anyrt::spawn(async move {
+        let mut acquire = Box::pin(SLOTS.acquire());
+        let _ = waits_tx.send(poll_once(acquire.as_mut()).await.is_none());
+        acquire.await.map(|p| p.num_permits())
+    });
+    assert!(
+        within("the task tries", waits_rx).await.unwrap(),
+        "the task got the permit that is held"
+    );
     drop(permit);
     assert_eq!(within("task", task).await.unwrap(), Ok(1));
+}
+
+/// A loop whose `acquire` always finds a free permit must still yield to the other tasks of a
+/// current-thread tokio runtime, as tokio's own `acquire` does: the fast path spends the
+/// task's cooperative budget.
+#[cfg(feature = "rt-tokio")]
+#[test]
+fn acquiring_free_permits_in_a_loop_lets_other_tokio_tasks_run() {
+    for owned in [false, true] {
+        common::on_a_current_thread_tokio_runtime("the acquire loop", move || async move {
+            let semaphore = Arc::new(Semaphore::new(2));
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let looping = {
+                let stop = stop.clone();
+                tokio::spawn(async move {
+                    while !stop.load(Ordering::SeqCst) {
+                        if owned {
+                            let _permit = semaphore.clone().acquire_many_owned(2).await.unwrap();
+                        } else {
+                            let _permit = semaphore.acquire().await.unwrap();
+                        }
+                    }
+                })
+            };
+            // Runs only if the loop yields.
+            tokio::spawn(async move { stop.store(true, Ordering::SeqCst) });
+            looping.await.unwrap();
+        });
+    }
+}
+
+#[anyrt::test]
+async fn blocking_acquire_panics_in_async_code_and_works_in_spawn_blocking() {
+    let semaphore = Arc::new(Semaphore::new(2));
+    let message = panic_message_of(|| semaphore.blocking_acquire().map(|p| p.num_permits()));
+    assert!(
+        message.starts_with("anyrt: `Semaphore::blocking_acquire` was called from async code"),
+        "{message}"
+    );
+    let shared = semaphore.clone();
+    let counts = anyrt::task::spawn_blocking(move || {
+        let one = shared.blocking_acquire().unwrap().num_permits();
+        let two = shared.blocking_acquire_many(2).unwrap().num_permits();
+        let owned = shared
+            .clone()
+            .blocking_acquire_owned()
+            .unwrap()
+            .num_permits();
+        let many = shared.blocking_acquire_many_owned(2).unwrap().num_permits();
+        (one, two, owned, many)
+    });
+    assert_eq!(within("blocking", counts).await.unwrap(), (1, 2, 1, 2));
+    assert_eq!(semaphore.available_permits(), 2);
 }

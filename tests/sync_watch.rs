@@ -94,3 +94,23 @@ async fn closed_completes_when_the_last_receiver_goes() {
     drop(rx2);
     within("closed", closed).await;
 }
+
+#[anyrt::test]
+async fn formatting_the_ends_never_waits_for_the_values_lock() {
+    let (tx, rx) = watch::channel(1);
+    let (done_tx, done_rx) = anyrt::sync::oneshot::channel();
+    // On a thread of its own, so that a deadlock fails the test instead of hanging the runtime.
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        tx.send_modify(|value| {
+            *value += 1;
+            text = format!("{tx:?} {rx:?}");
+        });
+        let _ = done_tx.send(text);
+    });
+    let text = within("format inside send_modify", done_rx).await.unwrap();
+    assert!(
+        text.contains("Sender") && text.contains("Receiver"),
+        "{text}"
+    );
+}

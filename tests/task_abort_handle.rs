@@ -1,4 +1,4 @@
-//! `JoinHandle::abort_handle` and `AbortHandle` on every backend (SEMANTICS.md, row 4e).
+//! `JoinHandle::abort_handle` and `AbortHandle` on every backend (SEMANTICS.md, row 4f).
 
 mod common;
 
@@ -168,4 +168,48 @@ async fn a_task_dropped_with_its_local_set_counts_as_finished() {
     assert!(!abort.is_finished());
     drop(local);
     assert!(abort.is_finished());
+}
+
+#[anyrt::test]
+async fn a_detached_tasks_output_is_dropped_while_an_abort_handle_lives() {
+    // Both orders: the handle dropped before the task finishes, and after.
+    for finish_first in [false, true] {
+        let (output, dropped) = DropFlag::new();
+        let (tx, rx) = anyrt::sync::oneshot::channel::<()>();
+        let handle = anyrt::spawn(async move {
+            rx.await.unwrap();
+            output
+        });
+        let abort = handle.abort_handle();
+        if finish_first {
+            tx.send(()).unwrap();
+            eventually("finished", || abort.is_finished()).await;
+            drop(handle);
+        } else {
+            drop(handle);
+            tx.send(()).unwrap();
+            eventually("finished", || abort.is_finished()).await;
+        }
+        eventually("the output is dropped, as no one can take it", || {
+            dropped.load(Ordering::SeqCst)
+        })
+        .await;
+        assert!(abort.is_finished());
+    }
+}
+
+#[anyrt::test]
+async fn a_task_joined_after_abort_handle_gives_its_output_and_counts_as_finished() {
+    let (output, dropped) = DropFlag::new();
+    let handle = anyrt::spawn(async move { output });
+    let abort = handle.abort_handle();
+    let output = within("join", handle).await.unwrap();
+    assert!(abort.is_finished());
+    abort.abort();
+    assert!(
+        !dropped.load(Ordering::SeqCst),
+        "the output is the awaiter's"
+    );
+    drop(output);
+    assert!(dropped.load(Ordering::SeqCst));
 }

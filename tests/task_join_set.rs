@@ -91,6 +91,42 @@ async fn detach_all_lets_the_tasks_run_on() {
 }
 
 #[anyrt::test]
+async fn a_released_tasks_output_is_dropped_while_its_abort_handle_lives() {
+    // The set lets the task go by `detach_all` before or after it finished, or by being dropped
+    // after it finished (before, dropping aborts it).
+    for (detach, finish_first) in [(true, false), (true, true), (false, true)] {
+        let (output, dropped) = DropFlag::new();
+        let (tx, rx) = oneshot::channel::<()>();
+        let mut tx = Some(tx);
+        let mut set = JoinSet::new();
+        let abort = set.spawn(async move {
+            rx.await.unwrap();
+            output
+        });
+        // Registers the set's waker with the task, as a set in use has.
+        assert!(poll_once(set.join_next()).await.is_none());
+        if finish_first {
+            tx.take().unwrap().send(()).unwrap();
+            eventually("finished", || abort.is_finished()).await;
+        }
+        if detach {
+            set.detach_all();
+        } else {
+            drop(set);
+        }
+        if !finish_first {
+            tx.take().unwrap().send(()).unwrap();
+            eventually("finished", || abort.is_finished()).await;
+        }
+        eventually("the output is dropped, as no one can take it", || {
+            dropped.load(Ordering::SeqCst)
+        })
+        .await;
+        assert!(abort.is_finished());
+    }
+}
+
+#[anyrt::test]
 async fn abort_all_cancels_but_a_finished_task_keeps_its_output() {
     let mut set = JoinSet::new();
     let quick = set.spawn(async { Some(1) });
@@ -138,25 +174,19 @@ async fn shutdown_aborts_waits_and_empties_the_set() {
 async fn join_next_is_cancel_safe() {
     let mut set = JoinSet::new();
     let (tx, rx) = oneshot::channel::<()>();
-    set.spawn(async move {
+    let task = set.spawn(async move {
         rx.await.unwrap();
         "result"
     });
-    // Dropped while waiting: nothing is taken.
-    assert!(poll_once(set.join_next()).await.is_none());
-    let raced =
-        futures_lite::future::or(async { set.join_next().await.map(|_| "joined") }, async {
-            sleep(Duration::from_millis(5)).await;
-            Some("timer")
-        })
-        .await;
-    assert_eq!(raced, Some("timer"));
-    assert_eq!(set.len(), 1);
+    let mut join = Box::pin(set.join_next());
+    assert!(poll_once(join.as_mut()).await.is_none());
+    // The task finishes and wakes the waiting `join_next`, which is dropped before it runs
+    // again.
     tx.send(()).unwrap();
-    assert_eq!(
-        within("join_next", set.join_next()).await.unwrap().unwrap(),
-        "result"
-    );
+    eventually("the task finishes", || task.is_finished()).await;
+    drop(join);
+    assert_eq!(set.len(), 1, "the result is still in the set");
+    assert_eq!(set.try_join_next().unwrap().unwrap(), "result");
 }
 
 #[anyrt::test]

@@ -92,11 +92,20 @@ async fn tasks_interleaved_on_one_thread_each_see_their_own_value() {
 
 #[anyrt::test]
 async fn spawned_tasks_and_blocking_closures_do_not_inherit_it() {
+    // Each reads the key outside any scope, then inside one of its own: the second read proves
+    // that the first ran where task-locals work.
+    fn reads() -> (Result<u32, AccessError>, u32) {
+        (ID.try_get(), ID.sync_scope(4, || ID.get()))
+    }
     ID.scope(3, async {
-        let spawned = anyrt::spawn(async { ID.try_get().is_ok() });
-        assert!(!within("spawned", spawned).await.unwrap());
-        let blocking = task::spawn_blocking(|| ID.try_get().is_ok());
-        assert!(!within("blocking", blocking).await.unwrap());
+        let spawned = anyrt::spawn(async { reads() });
+        let (outside, inside) = within("spawned", spawned).await.unwrap();
+        assert!(outside.is_err(), "{outside:?}");
+        assert_eq!(inside, 4);
+        let blocking = task::spawn_blocking(reads);
+        let (outside, inside) = within("blocking", blocking).await.unwrap();
+        assert!(outside.is_err(), "{outside:?}");
+        assert_eq!(inside, 4);
         assert_eq!(ID.get(), 3);
     })
     .await;
@@ -224,6 +233,27 @@ async fn the_future_is_dropped_inside_its_scope_and_the_value_with_it() {
     assert!(!dropped.get());
     drop(scoped);
     assert!(dropped.get());
+}
+
+#[anyrt::test]
+async fn a_scope_dropped_inside_with_on_its_key_drops_its_future_without_panicking() {
+    let (guard, dropped) = common::DropFlag::new();
+    let mut scoped = Box::pin(ID.scope(8, async move {
+        let _guard = guard;
+        std::future::pending::<()>().await;
+    }));
+    assert!(poll_once(scoped.as_mut()).await.is_none());
+    // The scope cannot be entered while `with` holds the key's value: the future is dropped
+    // outside it, as tokio does, instead of a panic in a destructor.
+    let outer = ID.sync_scope(9, || {
+        ID.with(|outer| {
+            drop(scoped);
+            *outer
+        })
+    });
+    assert_eq!(outer, 9);
+    assert!(dropped.load(Ordering::SeqCst));
+    assert!(ID.try_get().is_err());
 }
 
 #[anyrt::test]

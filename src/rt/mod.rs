@@ -65,6 +65,7 @@ macro_rules! with_backends {
 // The reactor shared by the async-io backends, and the task supervision of those that need it.
 #[cfg(any(feature = "rt-async-std", feature = "rt-smol"))]
 mod async_io;
+pub(crate) mod coop;
 pub(crate) mod supervised;
 
 /// The task half of the contract every backend implements, in the order its file lists the

@@ -18,9 +18,9 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::sync::atomic::{fence, AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, TryLockError, Weak};
+use std::task::{Context, Poll, Wake, Waker};
 
 use async_task::FallibleTask;
 
@@ -304,6 +304,13 @@ mod abortable {
         /// Gives a shared handle the type of an `AbortHandle`'s: written in `new`, where
         /// `T: Send + 'static` is known, so that the methods need no bounds.
         share: Share<T, M>,
+        /// Makes the waker of a [`Reaper`] for a shared handle, for `Drop`; written in `new`
+        /// for the same reason.
+        reaper: fn(&Arc<AbortableTask<T, M>>) -> Waker,
+        /// Set on a shared handle once its `JoinHandle` is gone: the [`Reaper`]'s waker.
+        orphan: OnceLock<Waker>,
+        /// A wake of the reaper that is not yet handled.
+        woken: AtomicBool,
     }
 
     enum Handle<T, M> {
@@ -364,6 +371,9 @@ mod abortable {
             AbortableTask {
                 handle: Mutex::new(Handle::Running(task.fallible())),
                 share: |shared| shared,
+                reaper: |shared| Waker::from(Arc::new(Reaper(Arc::downgrade(shared)))),
+                orphan: OnceLock::new(),
+                woken: AtomicBool::new(false),
             }
         }
 
@@ -388,11 +398,49 @@ mod abortable {
         }
 
         pub(crate) fn is_finished(&self) -> bool {
-            match &mut *self.lock() {
+            let finished = match &mut *self.lock() {
                 Handle::Running(task) => task.is_finished(),
                 Handle::Aborted(abort) => abort.poll(None),
                 Handle::Shared(shared) => shared.is_finished(),
                 Handle::Gone => true,
+            };
+            self.reap_if_woken();
+            finished
+        }
+
+        /// On a shared handle whose `JoinHandle` is gone, takes the task's output, if the
+        /// [`Reaper`] was woken, and drops it. Called after every unlock, since a wake that finds
+        /// the state locked leaves the work to the lock's holder: polling the task under the
+        /// lock can wake the reaper on the same thread (async-task wakes the awaiter from
+        /// `cancel`, and a new awaiter while it notifies).
+        fn reap_if_woken(&self) {
+            let Some(waker) = self.orphan.get() else {
+                return;
+            };
+            // Pairs with the fence in `Reaper::wake`: either the wake sees the lock free, or
+            // its holder sees `woken`.
+            fence(Ordering::SeqCst);
+            while self.woken.load(Ordering::SeqCst) {
+                let mut handle = match self.handle.try_lock() {
+                    Ok(handle) => handle,
+                    Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                    Err(TryLockError::WouldBlock) => return,
+                };
+                self.woken.store(false, Ordering::SeqCst);
+                let output = match &*handle {
+                    Handle::Gone => None,
+                    _ => match handle.poll_join(&mut Context::from_waker(waker)) {
+                        Poll::Ready(output) => {
+                            *handle = Handle::Gone;
+                            Some(output)
+                        }
+                        Poll::Pending => None,
+                    },
+                };
+                drop(handle);
+                // Outside the lock: the output's destructor may use the task's `AbortHandle`.
+                drop(output);
+                fence(Ordering::SeqCst);
             }
         }
 
@@ -405,6 +453,9 @@ mod abortable {
                     let shared = Arc::new(AbortableTask {
                         handle: Mutex::new(state),
                         share: self.share,
+                        reaper: self.reaper,
+                        orphan: OnceLock::new(),
+                        woken: AtomicBool::new(false),
                     });
                     *handle = Handle::Shared(shared.clone());
                     shared
@@ -434,6 +485,8 @@ mod abortable {
                 // Aborted or finished already: nothing to do.
                 other => other,
             };
+            drop(handle);
+            self.reap_if_woken();
         }
 
         fn is_finished(&self) -> bool {
@@ -459,7 +512,15 @@ mod abortable {
                     *self = Handle::Gone;
                     Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
                 }
-                Handle::Shared(shared) => shared.lock().poll_join(cx),
+                Handle::Shared(shared) => {
+                    let mut handle = shared.lock();
+                    let result = handle.poll_join(cx);
+                    if result.is_ready() {
+                        // Taken: the `AbortHandle`s then see a finished task, with nothing in it.
+                        *handle = Handle::Gone;
+                    }
+                    result
+                }
                 Handle::Gone => {
                     panic!("anyrt: a `JoinHandle` was polled after it returned its result")
                 }
@@ -476,8 +537,39 @@ mod abortable {
                 .handle
                 .get_mut()
                 .unwrap_or_else(PoisonError::into_inner);
-            if let Handle::Running(task) = std::mem::replace(handle, Handle::Gone) {
-                task.detach();
+            match std::mem::replace(handle, Handle::Gone) {
+                Handle::Running(task) => task.detach(),
+                // The `AbortHandle`s keep the task, to abort it, and with it the output: the
+                // reaper awaits the task in this handle's place and drops the output, as a
+                // detached task's is dropped.
+                Handle::Shared(shared) => {
+                    let reaper = (self.reaper)(&shared);
+                    if shared.orphan.set(reaper).is_ok() {
+                        shared.woken.store(true, Ordering::SeqCst);
+                        shared.reap_if_woken();
+                    }
+                }
+                Handle::Aborted(_) | Handle::Gone => {}
+            }
+        }
+    }
+
+    /// Awaits the task of a shared handle whose `JoinHandle` is gone, and drops its output.
+    /// Weak, so the task (which holds its awaiter's waker) does not keep the `AbortHandle`s'
+    /// state alive: once they are all gone, that state's `Drop` detaches the task, which then
+    /// drops its output itself.
+    struct Reaper<T, M>(Weak<AbortableTask<T, M>>);
+
+    impl<T: Send + 'static, M: Send + Sync + 'static> Wake for Reaper<T, M> {
+        fn wake(self: Arc<Self>) {
+            self.wake_by_ref();
+        }
+
+        fn wake_by_ref(self: &Arc<Self>) {
+            if let Some(shared) = self.0.upgrade() {
+                // Never waits for the lock: its holder may be this thread.
+                shared.woken.store(true, Ordering::SeqCst);
+                shared.reap_if_woken();
             }
         }
     }

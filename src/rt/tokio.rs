@@ -133,13 +133,14 @@ impl<T> TaskHandle<T> {
     }
 }
 
-/// Aborts a tokio task, first noting in `aborted` whether the abort reaches it unfinished.
-fn abort_task(task: &::tokio::task::AbortHandle, aborted: &AtomicBool, blocking: bool) {
+/// Aborts a tokio task with `abort` (its `JoinHandle`'s or an `AbortHandle`'s), first noting in
+/// `aborted` whether the abort reaches it unfinished.
+fn abort_task(finished: bool, abort: impl FnOnce(), aborted: &AtomicBool, blocking: bool) {
     // A started blocking closure runs on and keeps its result, panic included.
-    if !blocking && !task.is_finished() {
+    if !blocking && !finished {
         aborted.store(true, Ordering::Release);
     }
-    task.abort();
+    abort();
 }
 
 /// What a tokio task's `AbortHandle`s share with its handle.
@@ -151,7 +152,8 @@ struct RemoteTask {
 
 impl RemoteAbort for RemoteTask {
     fn abort(&self) {
-        abort_task(&self.task, &self.aborted, self.blocking);
+        let task = &self.task;
+        abort_task(task.is_finished(), || task.abort(), &self.aborted, self.blocking);
     }
 
     fn is_finished(&self) -> bool {
@@ -239,11 +241,8 @@ impl Runtime for Tokio {
     }
 
     fn abort<T>(handle: &Self::JoinHandle<T>) {
-        // A started blocking closure runs on and keeps its result, panic included.
-        if !handle.blocking && !handle.task.is_finished() {
-            handle.aborted.store(true, Ordering::Release);
-        }
-        handle.task.abort();
+        let task = &handle.task;
+        abort_task(task.is_finished(), || task.abort(), &handle.aborted, handle.blocking);
     }
 
     fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {

@@ -35,6 +35,15 @@ impl Barrier {
     ///
     /// `n = 0` behaves as `n = 1`, as with `std::sync::Barrier`: every `wait` returns at once,
     /// as the leader.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let barrier = anyrt::sync::Barrier::new(0); // acts as 1
+    /// assert!(barrier.wait().await.is_leader());
+    /// # });
+    /// ```
     pub fn new(n: usize) -> Barrier {
         Barrier {
             inner: tokio::sync::Barrier::new(n),
@@ -81,6 +90,10 @@ pub struct BarrierWaitResult(bool);
 
 impl BarrierWaitResult {
     /// Whether this task is the one leader of its group.
+    ///
+    /// # Examples
+    ///
+    /// See [`Barrier::wait`].
     pub fn is_leader(&self) -> bool {
         self.0
     }

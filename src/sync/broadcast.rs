@@ -123,6 +123,18 @@ fn check_capacity(capacity: usize) {
 /// # Panics
 ///
 /// If `capacity` is 0 or more than `usize::MAX / 2`.
+///
+/// # Examples
+///
+/// ```
+/// # anyrt::block_on(async {
+/// let (tx, mut first) = anyrt::sync::broadcast::channel(16);
+/// let mut second = tx.subscribe();
+/// tx.send("to all").unwrap();
+/// assert_eq!(first.recv().await, Ok("to all"));
+/// assert_eq!(second.recv().await, Ok("to all"));
+/// # });
+/// ```
 #[track_caller]
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     check_capacity(capacity);
@@ -149,6 +161,19 @@ impl<T> Sender<T> {
     /// # Panics
     ///
     /// As [`channel`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::broadcast;
+    ///
+    /// let tx = broadcast::Sender::new(8);
+    /// assert_eq!(tx.receiver_count(), 0);
+    /// assert!(tx.send(1).is_err(), "no receiver yet");
+    /// let mut rx = tx.subscribe();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// ```
     #[track_caller]
     pub fn new(capacity: usize) -> Sender<T> {
         check_capacity(capacity);
@@ -194,21 +219,49 @@ impl<T> Sender<T> {
     }
 
     /// How many messages are kept for the receiver furthest behind.
+    ///
+    /// # Examples
+    ///
+    /// See [`receiver_count`](Sender::receiver_count).
     pub fn len(&self) -> usize {
         self.inner.len()
     }
 
     /// Whether every receiver has received every message.
+    ///
+    /// # Examples
+    ///
+    /// See [`receiver_count`](Sender::receiver_count).
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
     }
 
     /// How many receivers exist.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = anyrt::sync::broadcast::channel(4);
+    /// let other = tx.clone();
+    /// assert_eq!((tx.receiver_count(), tx.strong_count()), (1, 2));
+    /// assert!(tx.same_channel(&other));
+    /// tx.send("a").unwrap();
+    /// assert_eq!((tx.len(), tx.is_empty()), (1, false));
+    /// assert_eq!((rx.len(), rx.is_empty()), (1, false));
+    /// assert_eq!(rx.sender_strong_count(), 2);
+    /// assert!(rx.same_channel(&tx.subscribe()));
+    /// drop((tx, other));
+    /// assert!(rx.is_closed());
+    /// ```
     pub fn receiver_count(&self) -> usize {
         self.inner.receiver_count()
     }
 
     /// Whether both senders send into the same channel.
+    ///
+    /// # Examples
+    ///
+    /// See [`receiver_count`](Sender::receiver_count).
     pub fn same_channel(&self, other: &Self) -> bool {
         self.inner.same_channel(&other.inner)
     }
@@ -218,13 +271,61 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, rx) = anyrt::sync::broadcast::channel::<u8>(1);
+    /// anyrt::spawn(async move { drop(rx) });
+    /// tx.closed().await;
+    /// assert_eq!(tx.receiver_count(), 0);
+    /// # });
+    /// ```
     pub async fn closed(&self) {
         self.inner.closed().await;
     }
 
     /// How many [`Sender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`receiver_count`](Sender::receiver_count).
     pub fn strong_count(&self) -> usize {
         self.inner.strong_count()
+    }
+
+    /// A [`WeakSender`], which does not keep the channel open.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::broadcast::{self, error::RecvError};
+    ///
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = broadcast::channel::<u8>(4);
+    /// let weak = tx.downgrade();
+    /// assert_eq!((tx.strong_count(), tx.weak_count(), rx.sender_weak_count()), (1, 1, 1));
+    /// weak.upgrade().unwrap().send(1).unwrap();
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// assert_eq!(rx.recv().await, Ok(1));
+    /// assert_eq!(rx.recv().await, Err(RecvError::Closed));
+    /// # });
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        WeakSender {
+            inner: self.inner.downgrade(),
+        }
+    }
+
+    /// How many [`WeakSender`]s of this channel exist; see [`downgrade`](Sender::downgrade).
+    ///
+    /// # Examples
+    ///
+    /// See [`downgrade`](Sender::downgrade).
+    pub fn weak_count(&self) -> usize {
+        self.inner.weak_count()
     }
 }
 
@@ -236,6 +337,55 @@ impl<T> fmt::Debug for Sender<T> {
     }
 }
 
+/// A sender that does not keep the channel open; [`upgrade`](WeakSender::upgrade) it to send.
+/// Made by [`Sender::downgrade`].
+pub struct WeakSender<T> {
+    inner: tokio::sync::broadcast::WeakSender<T>,
+}
+
+impl<T> WeakSender<T> {
+    /// A [`Sender`], if one still exists; see [`Sender::downgrade`].
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::downgrade`].
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        self.inner.upgrade().map(|inner| Sender { inner })
+    }
+
+    /// How many [`Sender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::downgrade`].
+    pub fn strong_count(&self) -> usize {
+        self.inner.strong_count()
+    }
+
+    /// How many [`WeakSender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::downgrade`].
+    pub fn weak_count(&self) -> usize {
+        self.inner.weak_count()
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> Self {
+        WeakSender {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender").finish_non_exhaustive()
+    }
+}
+
 /// Receives every message of a [`broadcast`](self) channel sent since it was made.
 pub struct Receiver<T> {
     inner: tokio::sync::broadcast::Receiver<T>,
@@ -243,34 +393,74 @@ pub struct Receiver<T> {
 
 impl<T> Receiver<T> {
     /// How many messages wait for this receiver.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::receiver_count`].
     pub fn len(&self) -> usize {
         self.inner.len()
     }
 
     /// Whether no message waits for this receiver.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::receiver_count`].
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
     }
 
     /// Whether both receivers belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::receiver_count`].
     pub fn same_channel(&self, other: &Self) -> bool {
         self.inner.same_channel(&other.inner)
     }
 
     /// Whether every sender is gone.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::receiver_count`].
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
 
     /// How many [`Sender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::receiver_count`].
     pub fn sender_strong_count(&self) -> usize {
         self.inner.sender_strong_count()
+    }
+
+    /// How many [`WeakSender`]s of this channel exist; see [`Sender::downgrade`].
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::downgrade`].
+    pub fn sender_weak_count(&self) -> usize {
+        self.inner.sender_weak_count()
     }
 }
 
 impl<T: Clone> Receiver<T> {
     /// A new receiver of the same channel, which gets the messages sent from now on (not those
     /// waiting for this one).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::broadcast::channel(4);
+    /// tx.send(1).unwrap();
+    /// let mut fresh = rx.resubscribe();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert_eq!(fresh.try_recv(), Ok(2), "only what was sent after it");
+    /// ```
     pub fn resubscribe(&self) -> Receiver<T> {
         Receiver {
             inner: self.inner.resubscribe(),
@@ -346,6 +536,14 @@ impl<T: Clone> Receiver<T> {
     /// # Panics
     ///
     /// If called from async code; see [the `sync` module](super#blocking-from-synchronous-code).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::broadcast::channel(1);
+    /// std::thread::spawn(move || tx.send(3).unwrap());
+    /// assert_eq!(rx.blocking_recv(), Ok(3));
+    /// ```
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
         super::block_on_sync("broadcast::Receiver::blocking_recv", self.recv())

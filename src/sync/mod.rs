@@ -32,6 +32,7 @@
 use std::future::Future;
 
 mod barrier;
+mod guard;
 mod lazy;
 mod mutex;
 mod notify;
@@ -56,12 +57,18 @@ pub use mutex::{
 pub use notify::{Notified, Notify};
 pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
-    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard, RwLockReadGuard,
-    RwLockWriteGuard,
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+    RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
+
+/// Tries the fast path of a wait (`try_lock` before `lock`) as one unit of the task's cooperative
+/// budget, which tokio's waiting paths spend too; `None` leaves the caller to its waiting path.
+async fn try_first<T>(mut attempt: impl FnMut() -> Option<T>) -> Option<T> {
+    std::future::poll_fn(|cx| crate::rt::coop::poll_proceed(cx, &mut attempt)).await
+}
 
 /// Runs `future` to completion on this thread, for the `blocking_*` methods.
 ///

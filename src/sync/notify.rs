@@ -44,6 +44,16 @@ pub struct Notify {
 
 impl Notify {
     /// A `Notify` with no waiter and no kept notification.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let notify = anyrt::sync::Notify::new();
+    /// notify.notify_one(); // kept for the next waiter
+    /// notify.notified().await;
+    /// # });
+    /// ```
     pub const fn new() -> Notify {
         Notify {
             inner: tokio::sync::Notify::const_new(),
@@ -51,6 +61,17 @@ impl Notify {
     }
 
     /// The same as [`new`](Notify::new), under the name tokio gives its `const` constructor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// static SHUTDOWN: anyrt::sync::Notify = anyrt::sync::Notify::const_new();
+    ///
+    /// # anyrt::block_on(async {
+    /// SHUTDOWN.notify_one();
+    /// SHUTDOWN.notified().await;
+    /// # });
+    /// ```
     pub const fn const_new() -> Notify {
         Notify::new()
     }
@@ -109,6 +130,24 @@ impl Notify {
     }
 
     /// Like [`notify_one`](Notify::notify_one), but wakes the task that waited the shortest.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::pin::pin;
+    /// use futures_lite::future::poll_once;
+    ///
+    /// # anyrt::block_on(async {
+    /// let notify = anyrt::sync::Notify::new();
+    /// let mut first = pin!(notify.notified());
+    /// let mut last = pin!(notify.notified());
+    /// first.as_mut().enable();
+    /// last.as_mut().enable();
+    /// notify.notify_last();
+    /// assert!(poll_once(last.as_mut()).await.is_some());
+    /// assert!(poll_once(first.as_mut()).await.is_none());
+    /// # });
+    /// ```
     pub fn notify_last(&self) {
         self.inner.notify_last();
     }

@@ -40,11 +40,26 @@ pub enum SetError<T> {
 
 impl<T> SetError<T> {
     /// Whether the cell already held a value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::OnceCell;
+    ///
+    /// let cell = OnceCell::new();
+    /// cell.set(1).unwrap();
+    /// let error = cell.set(2).unwrap_err();
+    /// assert!(error.is_already_init_err() && !error.is_initializing_err());
+    /// ```
     pub fn is_already_init_err(&self) -> bool {
         matches!(self, SetError::AlreadyInitializedError(_))
     }
 
     /// Whether an initialiser was running.
+    ///
+    /// # Examples
+    ///
+    /// See [`is_already_init_err`](SetError::is_already_init_err).
     pub fn is_initializing_err(&self) -> bool {
         matches!(self, SetError::InitializingError(_))
     }
@@ -63,6 +78,17 @@ impl<T: fmt::Debug> std::error::Error for SetError<T> {}
 
 impl<T> OnceCell<T> {
     /// An empty cell.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut cell = anyrt::sync::OnceCell::new();
+    /// assert!(!cell.initialized());
+    /// cell.set(String::from("a")).unwrap();
+    /// assert!(cell.initialized());
+    /// cell.get_mut().unwrap().push('b');
+    /// assert_eq!(cell.into_inner().as_deref(), Some("ab"));
+    /// ```
     pub const fn new() -> OnceCell<T> {
         OnceCell {
             inner: tokio::sync::OnceCell::const_new(),
@@ -70,11 +96,34 @@ impl<T> OnceCell<T> {
     }
 
     /// The same as [`new`](OnceCell::new), under the name tokio gives its `const` constructor.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::OnceCell;
+    ///
+    /// static CONFIG: OnceCell<&str> = OnceCell::const_new();
+    /// static DEFAULT: OnceCell<u16> = OnceCell::const_new_with(8080);
+    ///
+    /// # anyrt::block_on(async {
+    /// assert_eq!(*CONFIG.get_or_init(|| async { "loaded" }).await, "loaded");
+    /// assert_eq!(DEFAULT.get(), Some(&8080));
+    /// # });
+    /// ```
     pub const fn const_new() -> OnceCell<T> {
         OnceCell::new()
     }
 
     /// A cell holding `value`, if it is `Some`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::OnceCell;
+    ///
+    /// assert_eq!(OnceCell::new_with(Some(1)).get(), Some(&1));
+    /// assert!(!OnceCell::<u8>::new_with(None).initialized());
+    /// ```
     pub fn new_with(value: Option<T>) -> OnceCell<T> {
         OnceCell {
             inner: tokio::sync::OnceCell::new_with(value),
@@ -82,6 +131,10 @@ impl<T> OnceCell<T> {
     }
 
     /// A cell holding `value`, in a `const` context.
+    ///
+    /// # Examples
+    ///
+    /// See [`const_new`](OnceCell::const_new).
     pub const fn const_new_with(value: T) -> OnceCell<T> {
         OnceCell {
             inner: tokio::sync::OnceCell::const_new_with(value),
@@ -89,6 +142,10 @@ impl<T> OnceCell<T> {
     }
 
     /// Whether the cell holds a value.
+    ///
+    /// # Examples
+    ///
+    /// See [`new`](OnceCell::new).
     pub fn initialized(&self) -> bool {
         self.inner.initialized()
     }
@@ -108,6 +165,10 @@ impl<T> OnceCell<T> {
     }
 
     /// The value, through exclusive access to the cell.
+    ///
+    /// # Examples
+    ///
+    /// See [`new`](OnceCell::new).
     pub fn get_mut(&mut self) -> Option<&mut T> {
         self.inner.get_mut()
     }
@@ -191,6 +252,10 @@ impl<T> OnceCell<T> {
     }
 
     /// Consumes the cell and returns its value, if set.
+    ///
+    /// # Examples
+    ///
+    /// See [`new`](OnceCell::new).
     pub fn into_inner(self) -> Option<T> {
         self.inner.into_inner()
     }

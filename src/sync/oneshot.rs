@@ -75,6 +75,16 @@ pub mod error {
 use error::{RecvError, TryRecvError};
 
 /// A new channel for one value.
+///
+/// # Examples
+///
+/// ```
+/// # anyrt::block_on(async {
+/// let (tx, rx) = anyrt::sync::oneshot::channel();
+/// anyrt::spawn(async move { tx.send(42).unwrap() });
+/// assert_eq!(rx.await, Ok(42));
+/// # });
+/// ```
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = tokio::sync::oneshot::channel();
     (Sender { inner: tx }, Receiver { inner: rx })
@@ -124,11 +134,33 @@ impl<T> Sender<T> {
     }
 
     /// Whether the receiver was dropped or closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = anyrt::sync::oneshot::channel::<u8>();
+    /// assert!(!tx.is_closed());
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
 
     /// Polls for the receiver going away, as [`closed`](Sender::closed) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// # anyrt::block_on(async {
+    /// let (mut tx, rx) = anyrt::sync::oneshot::channel::<u8>();
+    /// anyrt::spawn(async move { drop(rx) });
+    /// poll_fn(|cx| tx.poll_closed(cx)).await;
+    /// assert!(tx.is_closed());
+    /// # });
+    /// ```
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         self.inner.poll_closed(cx)
     }
@@ -226,11 +258,26 @@ impl<T> Receiver<T> {
 
     /// Whether the receiver has returned its result (as a future, or through `try_recv`), so
     /// that polling it again would panic.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::oneshot::channel();
+    /// assert!(rx.is_empty() && !rx.is_terminated());
+    /// tx.send(1).unwrap();
+    /// assert!(!rx.is_empty());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// assert!(rx.is_terminated(), "polling it again would panic");
+    /// ```
     pub fn is_terminated(&self) -> bool {
         self.inner.is_terminated()
     }
 
     /// Whether no value is waiting to be received.
+    ///
+    /// # Examples
+    ///
+    /// See [`is_terminated`](Receiver::is_terminated).
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
     }

@@ -73,6 +73,17 @@ pub mod error {
 use error::{RecvError, SendError};
 
 /// A watch channel holding `init`.
+///
+/// # Examples
+///
+/// ```
+/// # anyrt::block_on(async {
+/// let (tx, mut rx) = anyrt::sync::watch::channel("starting");
+/// anyrt::spawn(async move { tx.send("running").unwrap() });
+/// rx.changed().await.unwrap();
+/// assert_eq!(*rx.borrow_and_update(), "running");
+/// # });
+/// ```
 pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
     let (tx, rx) = tokio::sync::watch::channel(init);
     (Sender { inner: tx }, Receiver { inner: rx })
@@ -100,6 +111,15 @@ impl<T: Default> Default for Sender<T> {
 impl<T> Sender<T> {
     /// A channel holding `init`, with no receiver yet; [`subscribe`](Sender::subscribe) makes
     /// them.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let tx = anyrt::sync::watch::Sender::new(0);
+    /// let rx = tx.subscribe();
+    /// tx.send(1).unwrap();
+    /// assert_eq!(*rx.borrow(), 1);
+    /// ```
     pub fn new(init: T) -> Sender<T> {
         Sender {
             inner: tokio::sync::watch::Sender::new(init),
@@ -142,17 +162,47 @@ impl<T> Sender<T> {
 
     /// Like [`send_modify`](Sender::send_modify), but notifies the receivers only if `modify`
     /// returns true; returns what `modify` returned.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = anyrt::sync::watch::channel(1);
+    /// assert!(!tx.send_if_modified(|v| false)); // unchanged: no receiver is told
+    /// assert!(!rx.has_changed().unwrap());
+    /// assert!(tx.send_if_modified(|v| {
+    ///     *v += 1;
+    ///     true
+    /// }));
+    /// assert!(rx.has_changed().unwrap());
+    /// ```
     pub fn send_if_modified<F: FnOnce(&mut T) -> bool>(&self, modify: F) -> bool {
         self.inner.send_if_modified(modify)
     }
 
     /// Replaces the value, whether or not a receiver exists, notifies the receivers, and returns
     /// the old value.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let tx = anyrt::sync::watch::Sender::new("old");
+    /// assert!(tx.is_closed(), "no receiver");
+    /// assert_eq!(tx.send_replace("new"), "old"); // stored all the same
+    /// assert_eq!(*tx.borrow(), "new");
+    /// ```
     pub fn send_replace(&self, value: T) -> T {
         self.inner.send_replace(value)
     }
 
     /// The current value, read-locked while the [`Ref`] lives.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = anyrt::sync::watch::channel(vec![1]);
+    /// tx.send_modify(|v| v.push(2));
+    /// assert_eq!(*tx.borrow(), [1, 2]);
+    /// ```
     pub fn borrow(&self) -> Ref<'_, T> {
         Ref {
             inner: self.inner.borrow(),
@@ -160,6 +210,10 @@ impl<T> Sender<T> {
     }
 
     /// Whether no receiver exists.
+    ///
+    /// # Examples
+    ///
+    /// See [`closed`](Sender::closed).
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
@@ -169,11 +223,38 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, rx) = anyrt::sync::watch::channel(0);
+    /// assert!(!tx.is_closed());
+    /// anyrt::spawn(async move { drop(rx) });
+    /// tx.closed().await;
+    /// assert!(tx.is_closed() && tx.send(1).is_err());
+    /// # });
+    /// ```
     pub async fn closed(&self) {
         self.inner.closed().await;
     }
 
     /// A new receiver, which counts the current value as seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, rx) = anyrt::sync::watch::channel(0);
+    /// let mut second = tx.subscribe();
+    /// assert_eq!((tx.receiver_count(), tx.sender_count()), (2, 1));
+    /// assert!(second.same_channel(&rx));
+    /// assert!(!second.has_changed().unwrap(), "the current value counts as seen");
+    /// tx.send(1).unwrap();
+    /// second.changed().await.unwrap();
+    /// assert_eq!(*second.borrow(), 1);
+    /// # });
+    /// ```
     pub fn subscribe(&self) -> Receiver<T> {
         Receiver {
             inner: self.inner.subscribe(),
@@ -181,26 +262,45 @@ impl<T> Sender<T> {
     }
 
     /// How many receivers exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`subscribe`](Sender::subscribe).
     pub fn receiver_count(&self) -> usize {
         self.inner.receiver_count()
     }
 
     /// How many senders exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`subscribe`](Sender::subscribe).
     pub fn sender_count(&self) -> usize {
         self.inner.sender_count()
     }
 
     /// Whether both senders belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = anyrt::sync::watch::channel(0);
+    /// let (other, _other_rx) = anyrt::sync::watch::channel(0);
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// assert!(!tx.same_channel(&other));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         self.inner.same_channel(&other.inner)
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Sender<T> {
+// Without the value: reading it takes the value's lock, which the caller may hold (formatting
+// the sender inside `send_modify` would then never return).
+impl<T> fmt::Debug for Sender<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Sender")
-            .field("value", &*self.borrow())
-            .finish()
+            .field("receiver_count", &self.receiver_count())
+            .finish_non_exhaustive()
     }
 }
 
@@ -219,6 +319,18 @@ impl<T> Clone for Receiver<T> {
 
 impl<T> Receiver<T> {
     /// The current value, read-locked while the [`Ref`] lives; does not mark it seen.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = anyrt::sync::watch::channel(1);
+    /// tx.send(2).unwrap();
+    /// let value = rx.borrow();
+    /// assert_eq!(*value, 2);
+    /// assert!(value.has_changed(), "borrow does not mark it seen");
+    /// drop(value);
+    /// assert!(rx.has_changed().unwrap());
+    /// ```
     pub fn borrow(&self) -> Ref<'_, T> {
         Ref {
             inner: self.inner.borrow(),
@@ -247,22 +359,49 @@ impl<T> Receiver<T> {
     /// # Errors
     ///
     /// [`RecvError`] if every sender is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::watch::channel(1);
+    /// assert!(!rx.has_changed().unwrap());
+    /// tx.send(2).unwrap();
+    /// assert!(rx.has_changed().unwrap());
+    /// rx.mark_unchanged();
+    /// assert!(!rx.has_changed().unwrap());
+    /// rx.mark_changed();
+    /// assert!(rx.has_changed().unwrap());
+    /// drop(tx);
+    /// assert!(rx.is_closed() && rx.has_changed().is_err());
+    /// ```
     pub fn has_changed(&self) -> Result<bool, RecvError> {
         self.inner.has_changed().map_err(|_| RecvError(()))
     }
 
     /// Whether every sender is gone.
+    ///
+    /// # Examples
+    ///
+    /// See [`has_changed`](Receiver::has_changed).
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
 
     /// Marks the current value as not seen, so the next [`changed`](Receiver::changed) completes
     /// at once.
+    ///
+    /// # Examples
+    ///
+    /// See [`has_changed`](Receiver::has_changed).
     pub fn mark_changed(&mut self) {
         self.inner.mark_changed();
     }
 
     /// Marks the current value as seen.
+    ///
+    /// # Examples
+    ///
+    /// See [`has_changed`](Receiver::has_changed).
     pub fn mark_unchanged(&mut self) {
         self.inner.mark_unchanged();
     }
@@ -328,16 +467,25 @@ impl<T> Receiver<T> {
     }
 
     /// Whether both receivers belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = anyrt::sync::watch::channel(0);
+    /// assert!(rx.same_channel(&tx.subscribe()));
+    /// assert!(!rx.same_channel(&anyrt::sync::watch::channel(0).1));
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         self.inner.same_channel(&other.inner)
     }
 }
 
-impl<T: fmt::Debug> fmt::Debug for Receiver<T> {
+// Without the value, as `Sender`'s.
+impl<T> fmt::Debug for Receiver<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Receiver")
-            .field("value", &*self.borrow())
-            .finish()
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
     }
 }
 
@@ -351,6 +499,10 @@ pub struct Ref<'a, T> {
 impl<T> Ref<'_, T> {
     /// Whether the value was not yet seen by the receiver that borrowed it, at the time it
     /// borrowed it.
+    ///
+    /// # Examples
+    ///
+    /// See [`Receiver::borrow`].
     pub fn has_changed(&self) -> bool {
         self.inner.has_changed()
     }

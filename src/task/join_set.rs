@@ -3,7 +3,9 @@
 //! One implementation for every backend, on anyrt's [`JoinHandle`]s. Each task gets an entry,
 //! one allocation holding its handle, which is also the waker its handle is polled with and the
 //! [`AbortHandle`] `spawn` returns. A woken entry queues its slot, so `join_next` polls only the
-//! tasks that made progress, not all of them.
+//! tasks that made progress, not all of them. When the set lets its tasks go (`detach_all`, or
+//! dropped), each entry drops its `JoinHandle`, so a finished task's output is dropped as a
+//! detached task's is; an entry something else still holds keeps the task's remote abort.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -75,13 +77,24 @@ struct Entry<T> {
     ready: Arc<Ready>,
     /// Whether `slot` is queued in `ready` already, so a burst of wakes queues it once.
     queued: AtomicBool,
-    /// `None` once the set returned the result.
-    handle: Mutex<Option<JoinHandle<T>>>,
+    task: Mutex<Task<T>>,
+}
+
+/// What an [`Entry`] holds of its task.
+enum Task<T> {
+    /// In the set.
+    Joined(JoinHandle<T>),
+    /// Let go by the set (`detach_all`, or the set dropped) while an [`AbortHandle`] may still
+    /// ask for it: its remote abort only, since the `JoinHandle` would keep the task's output
+    /// alive for as long as the `AbortHandle` lives.
+    Released(AbortHandle),
+    /// The set returned the result.
+    Done,
 }
 
 impl<T> Entry<T> {
-    fn handle(&self) -> MutexGuard<'_, Option<JoinHandle<T>>> {
-        self.handle.lock().unwrap_or_else(PoisonError::into_inner)
+    fn task(&self) -> MutexGuard<'_, Task<T>> {
+        self.task.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn queue(&self) {
@@ -89,6 +102,32 @@ impl<T> Entry<T> {
             self.ready.slots().push_back(self.slot);
             self.ready.waker.wake();
         }
+    }
+
+    fn abort(&self) {
+        match &*self.task() {
+            Task::Joined(handle) => handle.abort(),
+            Task::Released(handle) => handle.abort(),
+            Task::Done => {}
+        }
+    }
+
+    /// Drops the task's `JoinHandle`, detaching the task, and keeps its remote abort if anyone
+    /// beside the set holds this entry.
+    fn release(self: &Arc<Self>) {
+        let mut task = self.task();
+        let Task::Joined(handle) = std::mem::replace(&mut *task, Task::Done) else {
+            return;
+        };
+        // Other holders: `AbortHandle`s, and the task itself while it keeps this entry as its
+        // waker. Only then is a remote abort needed, which may allocate.
+        if Arc::strong_count(self) > 1 {
+            *task = Task::Released(handle.abort_handle());
+        }
+        drop(task);
+        // Outside the lock, as it may drop the task's output, whose destructor may use an
+        // `AbortHandle` of this entry.
+        drop(handle);
     }
 }
 
@@ -104,18 +143,33 @@ impl<T: Send + 'static> Wake for Entry<T> {
 
 impl<T: Send + 'static> RemoteAbort for Entry<T> {
     fn abort(&self) {
-        if let Some(handle) = &*self.handle() {
-            handle.abort();
-        }
+        Entry::abort(self);
     }
 
     fn is_finished(&self) -> bool {
-        self.handle().as_ref().is_none_or(JoinHandle::is_finished)
+        match &*self.task() {
+            Task::Joined(handle) => handle.is_finished(),
+            Task::Released(handle) => handle.is_finished(),
+            Task::Done => true,
+        }
     }
 }
 
 impl<T> JoinSet<T> {
     /// An empty set.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let mut set = anyrt::task::JoinSet::new();
+    /// assert!(set.is_empty());
+    /// set.spawn(async { "done" });
+    /// assert_eq!(set.len(), 1);
+    /// set.join_next().await;
+    /// assert_eq!((set.len(), set.is_empty()), (0, true));
+    /// # });
+    /// ```
     pub fn new() -> JoinSet<T> {
         JoinSet {
             entries: Vec::new(),
@@ -126,11 +180,19 @@ impl<T> JoinSet<T> {
     }
 
     /// How many tasks are in the set: spawned, and not yet returned by `join_next`.
+    ///
+    /// # Examples
+    ///
+    /// See [`new`](JoinSet::new).
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether the set holds no task.
+    ///
+    /// # Examples
+    ///
+    /// See [`new`](JoinSet::new).
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -152,9 +214,7 @@ impl<T> JoinSet<T> {
     /// ```
     pub fn abort_all(&mut self) {
         for entry in self.entries.iter().flatten() {
-            if let Some(handle) = &*entry.handle() {
-                handle.abort();
-            }
+            entry.abort();
         }
     }
 
@@ -174,9 +234,9 @@ impl<T> JoinSet<T> {
     /// # });
     /// ```
     pub fn detach_all(&mut self) {
-        // Entries an `AbortHandle` still holds keep their task's handle, unpolled, which leaves
-        // the task running just as dropping the handle would.
-        self.entries.clear();
+        for entry in self.entries.drain(..).flatten() {
+            entry.release();
+        }
         self.free.clear();
         self.len = 0;
         self.ready = Arc::default();
@@ -232,7 +292,7 @@ impl<T: Send + 'static> JoinSet<T> {
             ready: self.ready.clone(),
             // Queued at once, so that the first `join_next` polls it and registers its waker.
             queued: AtomicBool::new(true),
-            handle: Mutex::new(Some(handle)),
+            task: Mutex::new(Task::Joined(handle)),
         });
         self.ready.slots().push_back(slot);
         if slot == self.entries.len() {
@@ -274,6 +334,21 @@ impl<T: Send + 'static> JoinSet<T> {
     }
 
     /// Polls for the next finished task, as [`join_next`](JoinSet::join_next) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// # anyrt::block_on(async {
+    /// let mut set = anyrt::task::JoinSet::new();
+    /// set.spawn(async { 1 });
+    /// // In a hand-written future, or through `poll_fn`:
+    /// let result = poll_fn(|cx| set.poll_join_next(cx)).await;
+    /// assert_eq!(result.unwrap().unwrap(), 1);
+    /// assert!(poll_fn(|cx| set.poll_join_next(cx)).await.is_none());
+    /// # });
+    /// ```
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         if self.len == 0 {
             return Poll::Ready(None);
@@ -328,13 +403,13 @@ impl<T: Send + 'static> JoinSet<T> {
             // Cleared before polling, so a wake during the poll queues the slot again.
             entry.queued.store(false, Ordering::Release);
             let waker = Waker::from(entry.clone());
-            let mut handle = entry.handle();
-            let Some(join) = handle.as_mut() else {
+            let mut task = entry.task();
+            let Task::Joined(join) = &mut *task else {
                 continue;
             };
             if let Poll::Ready(result) = Pin::new(join).poll(&mut Context::from_waker(&waker)) {
-                *handle = None;
-                drop(handle);
+                *task = Task::Done;
+                drop(task);
                 self.entries[slot] = None;
                 self.free.push(slot);
                 self.len -= 1;
@@ -413,6 +488,9 @@ impl<T: Send + 'static> JoinSet<T> {
 impl<T> Drop for JoinSet<T> {
     fn drop(&mut self) {
         self.abort_all();
+        for entry in self.entries.iter().flatten() {
+            entry.release();
+        }
     }
 }
 

@@ -225,8 +225,25 @@ impl<T: 'static> LocalKey<T> {
     }
 
     /// Swaps `value` into this key's slot for the duration of `f`, at the current level.
+    ///
+    /// # Panics
+    ///
+    /// Inside `with` on the same key, whose reference the swap would invalidate.
     #[track_caller]
     fn enter<R>(&'static self, value: &mut Option<T>, f: impl FnOnce() -> R) -> R {
+        match self.try_enter(value, f) {
+            Some(result) => result,
+            None => panic!(
+                "anyrt: a `scope` of the task-local `{}` was entered inside `with` on the same \
+                 key",
+                self.name
+            ),
+        }
+    }
+
+    /// [`enter`](LocalKey::enter), or `None` without calling `f` where the slot cannot be
+    /// entered: inside `with` on the same key, or while the thread's locals are torn down.
+    fn try_enter<R>(&'static self, value: &mut Option<T>, f: impl FnOnce() -> R) -> Option<R> {
         /// Swaps the value back out, also when `f` unwinds.
         struct Restore<'a, T: 'static> {
             key: &'static LocalKey<T>,
@@ -246,23 +263,18 @@ impl<T: 'static> LocalKey<T> {
             }
         }
 
-        let level = self.slot.with(|slot| {
-            let Ok(mut current) = slot.value.try_borrow_mut() else {
-                panic!(
-                    "anyrt: a `scope` of the task-local `{}` was entered inside `with` on the \
-                     same key",
-                    self.name
-                );
-            };
+        let level = self.slot.try_with(|slot| {
+            let mut current = slot.value.try_borrow_mut().ok()?;
             std::mem::swap(&mut *current, value);
-            slot.level.replace(current_level())
+            Some(slot.level.replace(current_level()))
         });
+        let level = level.ok().flatten()?;
         let _restore = Restore {
             key: self,
             value,
             level,
         };
-        f()
+        Some(f())
     }
 
     /// Calls `f` with a reference to the value, and returns its result.
@@ -358,6 +370,19 @@ impl<T: 'static> LocalKey<T> {
     /// # Errors
     ///
     /// [`AccessError`] if none is.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// anyrt::task_local! {
+    ///     static LIMIT: u32;
+    /// }
+    ///
+    /// # anyrt::block_on(async {
+    /// assert!(LIMIT.try_get().is_err());
+    /// LIMIT.scope(3, async { assert_eq!(LIMIT.try_get(), Ok(3)) }).await;
+    /// # });
+    /// ```
     pub fn try_get(&'static self) -> Result<T, AccessError>
     where
         T: Clone,
@@ -389,9 +414,14 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
             if this.future.is_some() {
-                // The future's destructors run inside the scope, as its polls did.
+                // The future's destructors run inside the scope, as its polls did, where the
+                // scope can be entered; elsewhere (dropped inside `with` on the same key) they
+                // run without it, as in tokio: a destructor must not panic.
                 let key = *this.key;
-                key.enter(this.value, || this.future.set(None));
+                let future = &mut this.future;
+                if key.try_enter(this.value, || future.set(None)).is_none() {
+                    this.future.set(None);
+                }
             }
         }
     }
@@ -400,6 +430,26 @@ pin_project! {
 impl<T: 'static, F> TaskLocalFuture<T, F> {
     /// Takes the value out of the scope; polling the future after that runs it without the
     /// value. `None` if it was taken before.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use futures_lite::future::poll_once;
+    ///
+    /// anyrt::task_local! {
+    ///     static USER: String;
+    /// }
+    ///
+    /// # anyrt::block_on(async {
+    /// let mut scoped = Box::pin(USER.scope("ann".into(), async {
+    ///     anyrt::task::yield_now().await;
+    ///     USER.try_get().ok()
+    /// }));
+    /// assert!(poll_once(scoped.as_mut()).await.is_none());
+    /// assert_eq!(scoped.as_mut().take_value().as_deref(), Some("ann"));
+    /// assert_eq!(scoped.await, None, "the rest ran without the value");
+    /// # });
+    /// ```
     pub fn take_value(self: Pin<&mut Self>) -> Option<T> {
         self.project().value.take()
     }

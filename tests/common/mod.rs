@@ -232,3 +232,30 @@ pub fn run_child(name: &str, arg: &str) -> std::process::Output {
         .output()
         .expect("start the test binary again")
 }
+
+/// Runs the future `make` returns as a task of a current-thread tokio runtime of its own thread,
+/// as an application on tokio would, and fails the test after [`HANG`]: a task that never
+/// yields (the runtime's only thread then never comes back) fails it instead of hanging it.
+pub fn on_a_current_thread_tokio_runtime<F>(what: &str, make: impl FnOnce() -> F + Send + 'static)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime
+            .block_on(async { tokio::spawn(make()).await })
+            .unwrap();
+        let _ = done_tx.send(());
+    });
+    match done_rx.recv_timeout(HANG) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("{what}: still not done after {HANG:?}")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => panic!("{what}: panicked"),
+    }
+}

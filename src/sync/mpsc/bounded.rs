@@ -164,6 +164,19 @@ impl<T> Sender<T> {
     /// # Panics
     ///
     /// If called from async code; see [the `sync` module](crate::sync#blocking-from-synchronous-code).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(1);
+    /// std::thread::spawn(move || {
+    ///     tx.blocking_send(1).unwrap();
+    ///     tx.blocking_send(2).unwrap(); // waits for room
+    /// });
+    /// assert_eq!(rx.blocking_recv(), Some(1));
+    /// assert_eq!(rx.blocking_recv(), Some(2));
+    /// assert_eq!(rx.blocking_recv(), None);
+    /// ```
     #[track_caller]
     pub fn blocking_send(&self, value: T) -> Result<(), SendError<T>> {
         crate::sync::block_on_sync("mpsc::Sender::blocking_send", self.send(value))
@@ -190,6 +203,10 @@ impl<T> Sender<T> {
     }
 
     /// Whether the receiver is gone (dropped or closed).
+    ///
+    /// # Examples
+    ///
+    /// See [`closed`](Sender::closed).
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
@@ -231,6 +248,20 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe: dropping the future gives up its place in the queue for room.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(4);
+    /// let permits = tx.reserve_many(3).await.unwrap();
+    /// assert_eq!(tx.capacity(), 1);
+    /// for (permit, i) in permits.zip(1..) {
+    ///     permit.send(i);
+    /// }
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// # });
+    /// ```
     pub async fn reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, SendError<()>> {
         let inner = self.inner.reserve_many(n).await.map_err(error::send)?;
         Ok(PermitIterator { inner })
@@ -245,6 +276,18 @@ impl<T> Sender<T> {
     /// # Cancel safety
     ///
     /// Cancel-safe, but the sender moved into the future is dropped with it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(1);
+    /// let permit = tx.reserve_owned().await.unwrap();
+    /// let tx = anyrt::spawn(async move { permit.send("from a task") }).await.unwrap();
+    /// assert_eq!(rx.recv().await, Some("from a task"));
+    /// assert!(tx.try_send("again").is_ok());
+    /// # });
+    /// ```
     pub async fn reserve_owned(self) -> Result<OwnedPermit<T>, SendError<()>> {
         let inner = self.inner.reserve_owned().await.map_err(error::send)?;
         Ok(OwnedPermit { inner })
@@ -255,6 +298,18 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`TrySendError::Full`]`(())` or [`TrySendError::Closed`]`(())`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::mpsc::{self, error::TrySendError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let permit = tx.try_reserve().unwrap();
+    /// assert!(matches!(tx.try_reserve(), Err(TrySendError::Full(()))));
+    /// permit.send(5);
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
     pub fn try_reserve(&self) -> Result<Permit<'_, T>, TrySendError<()>> {
         let inner = self.inner.try_reserve().map_err(error::try_send)?;
         Ok(Permit { inner })
@@ -266,6 +321,17 @@ impl<T> Sender<T> {
     ///
     /// [`TrySendError::Full`]`(())` if there is not (or `n` is more than the capacity),
     /// [`TrySendError::Closed`]`(())` if the receiver is gone.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(2);
+    /// assert!(tx.try_reserve_many(3).is_err());
+    /// for permit in tx.try_reserve_many(2).unwrap() {
+    ///     permit.send('x');
+    /// }
+    /// assert_eq!((rx.try_recv(), rx.try_recv()), (Ok('x'), Ok('x')));
+    /// ```
     pub fn try_reserve_many(&self, n: usize) -> Result<PermitIterator<'_, T>, TrySendError<()>> {
         let inner = self.inner.try_reserve_many(n).map_err(error::try_send)?;
         Ok(PermitIterator { inner })
@@ -276,6 +342,22 @@ impl<T> Sender<T> {
     /// # Errors
     ///
     /// [`TrySendError::Full`] or [`TrySendError::Closed`], with the sender.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use anyrt::sync::mpsc::{self, error::TrySendError};
+    ///
+    /// let (tx, mut rx) = mpsc::channel(1);
+    /// let permit = tx.clone().try_reserve_owned().unwrap();
+    /// let tx = match tx.try_reserve_owned() {
+    ///     Err(TrySendError::Full(tx)) => tx, // the sender comes back
+    ///     _ => unreachable!(),
+    /// };
+    /// drop(permit.release()); // the room goes back unused
+    /// assert!(tx.try_send(1).is_ok());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
     pub fn try_reserve_owned(self) -> Result<OwnedPermit<T>, TrySendError<Self>> {
         match self.inner.try_reserve_owned() {
             Ok(inner) => Ok(OwnedPermit { inner }),
@@ -289,16 +371,41 @@ impl<T> Sender<T> {
     }
 
     /// Whether both senders send into the same channel.
+    ///
+    /// # Examples
+    ///
+    /// See [`capacity`](Sender::capacity).
     pub fn same_channel(&self, other: &Self) -> bool {
         self.inner.same_channel(&other.inner)
     }
 
     /// How many more messages fit now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = anyrt::sync::mpsc::channel::<u8>(2);
+    /// let other = tx.clone();
+    /// let permit = tx.try_reserve().unwrap();
+    /// assert_eq!((tx.capacity(), tx.max_capacity()), (1, 2));
+    /// assert_eq!((rx.capacity(), rx.max_capacity()), (1, 2));
+    /// assert!(tx.same_channel(&other));
+    /// assert_eq!((tx.strong_count(), rx.sender_strong_count()), (2, 2));
+    /// let weak = tx.downgrade();
+    /// assert_eq!((tx.weak_count(), rx.sender_weak_count(), weak.weak_count()), (1, 1, 1));
+    /// assert_eq!(weak.strong_count(), 2);
+    /// drop(permit);
+    /// assert_eq!(tx.capacity(), 2);
+    /// ```
     pub fn capacity(&self) -> usize {
         self.inner.capacity()
     }
 
     /// The capacity the channel was made with.
+    ///
+    /// # Examples
+    ///
+    /// See [`capacity`](Sender::capacity).
     pub fn max_capacity(&self) -> usize {
         self.inner.max_capacity()
     }
@@ -322,11 +429,19 @@ impl<T> Sender<T> {
     }
 
     /// How many [`Sender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`capacity`](Sender::capacity).
     pub fn strong_count(&self) -> usize {
         self.inner.strong_count()
     }
 
     /// How many [`WeakSender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`capacity`](Sender::capacity).
     pub fn weak_count(&self) -> usize {
         self.inner.weak_count()
     }
@@ -348,16 +463,28 @@ pub struct WeakSender<T> {
 
 impl<T> WeakSender<T> {
     /// A [`Sender`], if one still exists.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::downgrade`].
     pub fn upgrade(&self) -> Option<Sender<T>> {
         self.inner.upgrade().map(|inner| Sender { inner })
     }
 
     /// How many [`Sender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn strong_count(&self) -> usize {
         self.inner.strong_count()
     }
 
     /// How many [`WeakSender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn weak_count(&self) -> usize {
         self.inner.weak_count()
     }
@@ -386,6 +513,17 @@ pub struct Permit<'a, T> {
 impl<T> Permit<'_, T> {
     /// Sends `value` into the reserved room, without waiting. If the receiver is gone by now, the
     /// value is dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(1);
+    /// let permit = tx.reserve().await.unwrap();
+    /// permit.send("reserved");
+    /// assert_eq!(rx.recv().await, Some("reserved"));
+    /// # });
+    /// ```
     pub fn send(self, value: T) {
         self.inner.send(value);
     }
@@ -435,6 +573,18 @@ pub struct OwnedPermit<T> {
 
 impl<T> OwnedPermit<T> {
     /// Sends `value` into the reserved room and gives the sender back.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(1);
+    /// let permit = tx.reserve_owned().await.unwrap();
+    /// let tx = permit.send(1);
+    /// assert_eq!(tx.capacity(), 0);
+    /// assert_eq!(rx.recv().await, Some(1));
+    /// # });
+    /// ```
     pub fn send(self, value: T) -> Sender<T> {
         Sender {
             inner: self.inner.send(value),
@@ -442,6 +592,10 @@ impl<T> OwnedPermit<T> {
     }
 
     /// Gives the room back unused, and the sender with it.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::try_reserve_owned`].
     pub fn release(self) -> Sender<T> {
         Sender {
             inner: self.inner.release(),
@@ -449,11 +603,27 @@ impl<T> OwnedPermit<T> {
     }
 
     /// Whether both permits belong to the same channel.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # anyrt::block_on(async {
+    /// let (tx, _rx) = anyrt::sync::mpsc::channel::<u8>(2);
+    /// let first = tx.clone().reserve_owned().await.unwrap();
+    /// let second = tx.clone().reserve_owned().await.unwrap();
+    /// assert!(first.same_channel(&second));
+    /// assert!(first.same_channel_as_sender(&tx));
+    /// # });
+    /// ```
     pub fn same_channel(&self, other: &Self) -> bool {
         self.inner.same_channel(&other.inner)
     }
 
     /// Whether this permit belongs to `sender`'s channel.
+    ///
+    /// # Examples
+    ///
+    /// See [`same_channel`](OwnedPermit::same_channel).
     pub fn same_channel_as_sender(&self, sender: &Sender<T>) -> bool {
         self.inner.same_channel_as_sender(&sender.inner)
     }
@@ -562,6 +732,20 @@ impl<T> Receiver<T> {
     /// # Panics
     ///
     /// If called from async code; see [the `sync` module](crate::sync#blocking-from-synchronous-code).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(4);
+    /// std::thread::spawn(move || {
+    ///     for i in 0..3 {
+    ///         tx.blocking_send(i).unwrap();
+    ///     }
+    /// });
+    /// let mut got = Vec::new();
+    /// while rx.blocking_recv_many(&mut got, 2) > 0 {}
+    /// assert_eq!(got, [0, 1, 2]);
+    /// ```
     #[track_caller]
     pub fn blocking_recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
         crate::sync::block_on_sync(
@@ -590,36 +774,84 @@ impl<T> Receiver<T> {
     }
 
     /// Whether the channel is closed: every sender gone, or [`close`](Receiver::close) called.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(2);
+    /// tx.try_send(1).unwrap();
+    /// assert_eq!((rx.len(), rx.is_empty(), rx.is_closed()), (1, false, false));
+    /// rx.close();
+    /// assert!(rx.is_closed() && tx.is_closed());
+    /// assert_eq!(rx.try_recv(), Ok(1), "what was queued stays");
+    /// assert!(rx.is_empty());
+    /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.is_closed()
     }
 
     /// Whether no message is queued.
+    ///
+    /// # Examples
+    ///
+    /// See [`is_closed`](Receiver::is_closed).
     pub fn is_empty(&self) -> bool {
         self.inner.is_empty()
     }
 
     /// How many messages are queued.
+    ///
+    /// # Examples
+    ///
+    /// See [`is_closed`](Receiver::is_closed).
     pub fn len(&self) -> usize {
         self.inner.len()
     }
 
     /// How many more messages fit now.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn capacity(&self) -> usize {
         self.inner.capacity()
     }
 
     /// The capacity the channel was made with.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn max_capacity(&self) -> usize {
         self.inner.max_capacity()
     }
 
     /// Polls for the next message, as [`recv`](Receiver::recv) does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::future::poll_fn;
+    ///
+    /// # anyrt::block_on(async {
+    /// let (tx, mut rx) = anyrt::sync::mpsc::channel(2);
+    /// tx.send(1).await.unwrap();
+    /// tx.send(2).await.unwrap();
+    /// assert_eq!(poll_fn(|cx| rx.poll_recv(cx)).await, Some(1));
+    /// let mut rest = Vec::new();
+    /// assert_eq!(poll_fn(|cx| rx.poll_recv_many(cx, &mut rest, 8)).await, 1);
+    /// assert_eq!(rest, [2]);
+    /// # });
+    /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         self.inner.poll_recv(cx)
     }
 
     /// Polls for messages, as [`recv_many`](Receiver::recv_many) does.
+    ///
+    /// # Examples
+    ///
+    /// See [`poll_recv`](Receiver::poll_recv).
     pub fn poll_recv_many(
         &mut self,
         cx: &mut Context<'_>,
@@ -630,11 +862,19 @@ impl<T> Receiver<T> {
     }
 
     /// How many [`Sender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn sender_strong_count(&self) -> usize {
         self.inner.sender_strong_count()
     }
 
     /// How many [`WeakSender`]s of this channel exist.
+    ///
+    /// # Examples
+    ///
+    /// See [`Sender::capacity`].
     pub fn sender_weak_count(&self) -> usize {
         self.inner.sender_weak_count()
     }

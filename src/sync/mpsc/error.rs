@@ -31,6 +31,14 @@ pub enum TrySendError<T> {
 
 impl<T> TrySendError<T> {
     /// The message that was not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = anyrt::sync::mpsc::channel(1);
+    /// tx.try_send("first").unwrap();
+    /// assert_eq!(tx.try_send("second").unwrap_err().into_inner(), "second");
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(value) | TrySendError::Closed(value) => value,
@@ -76,6 +84,19 @@ pub enum SendTimeoutError<T> {
 
 impl<T> SendTimeoutError<T> {
     /// The message that was not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// # anyrt::block_on(async {
+    /// let (tx, _rx) = anyrt::sync::mpsc::channel(1);
+    /// tx.send(1).await.unwrap();
+    /// let error = tx.send_timeout(2, Duration::from_millis(1)).await.unwrap_err();
+    /// assert_eq!(error.into_inner(), 2);
+    /// # });
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             SendTimeoutError::Timeout(value) | SendTimeoutError::Closed(value) => value,
