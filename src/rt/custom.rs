@@ -11,7 +11,7 @@
 //! Timers and sockets are not here: a custom executor's tasks use the default backend's reactor,
 //! which runs on threads of its own (tokio's shared runtime, async-io's reactor thread).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
 use std::pin::{pin, Pin};
@@ -50,42 +50,60 @@ thread_local! {
     /// serves one executor pays no reference count per task it runs; `Weak`, so it keeps no
     /// executor alive.
     static LAST: RefCell<Option<Weak<dyn Executor>>> = const { RefCell::new(None) };
+    /// The address of `LAST`'s executor (0 for none), compared with at every `run` instead of
+    /// `LAST` itself: `LAST` has a destructor, so each access checks that it is alive, and the
+    /// check and the borrow cost 70 instructions per task. The `Weak` in `LAST` keeps the
+    /// address from being reused while it is here.
+    static LAST_ADDRESS: Cell<usize> = const { Cell::new(0) };
+}
+
+fn address(executor: &Arc<dyn Executor>) -> usize {
+    Arc::as_ptr(executor) as *const () as usize
 }
 
 /// Marks this thread as served by `executor` until dropped; restores what was before.
 struct Entered {
     _scope: ScopeGuard,
-    /// The executor `LAST` held before, when it was replaced inside another custom scope (a
-    /// blocking closure of one executor running `block_on` on another).
+    /// What `LAST` held before, when it was replaced inside another custom scope (a blocking
+    /// closure of one executor running `block_on` on another).
     outer: Option<Option<Weak<dyn Executor>>>,
 }
 
 fn enter(executor: &Arc<dyn Executor>, scope: Scope) -> Entered {
     let scope = ScopeGuard::enter(scope);
-    let outer = LAST
-        .try_with(|last| {
-            let mut last = last.borrow_mut();
-            let same = last
-                .as_ref()
-                .is_some_and(|w| std::ptr::addr_eq(w.as_ptr(), Arc::as_ptr(executor)));
-            if same {
-                return None;
-            }
-            let replaced = last.replace(Arc::downgrade(executor));
-            matches!(scope.0, Scope::Custom | Scope::CustomBlocking).then_some(replaced)
-        })
-        .ok()
-        .flatten();
+    let outer = if LAST_ADDRESS.get() == address(executor) {
+        None
+    } else {
+        let in_custom_scope = matches!(scope.0, Scope::Custom | Scope::CustomBlocking);
+        replace_last(executor).filter(|_| in_custom_scope)
+    };
     Entered {
         _scope: scope,
         outer,
     }
 }
 
+/// Makes `executor` the one `LAST` holds, and returns what it held.
+#[cold]
+fn replace_last(executor: &Arc<dyn Executor>) -> Option<Option<Weak<dyn Executor>>> {
+    LAST.try_with(|last| {
+        LAST_ADDRESS.set(address(executor));
+        last.replace(Some(Arc::downgrade(executor)))
+    })
+    .ok()
+}
+
 impl Drop for Entered {
     fn drop(&mut self) {
         if let Some(outer) = self.outer.take() {
-            let _ = LAST.try_with(|last| *last.borrow_mut() = outer);
+            let _ = LAST.try_with(|last| {
+                LAST_ADDRESS.set(
+                    outer
+                        .as_ref()
+                        .map_or(0, |w| w.as_ptr() as *const () as usize),
+                );
+                *last.borrow_mut() = outer;
+            });
         }
     }
 }
