@@ -143,7 +143,8 @@ pub trait Executor: Send + Sync + 'static {
     /// inside `run` (a task that wakes itself). The executor must not run the task inside
     /// `schedule` itself, but queue it. Dropping the runnable instead (an executor shutting
     /// down) cancels the task: its future is dropped, and awaiting its handle gives a cancelled
-    /// `JoinError`.
+    /// `JoinError`. A panic in `schedule` does the same, and goes no further: the thread that
+    /// woke the task (a reactor's, another runtime's) carries on.
     fn schedule(&self, runnable: Runnable);
 
     /// Runs a blocking closure: calls [`Runnable::run`] once, on a thread where blocking for a

@@ -806,6 +806,40 @@ fn an_executor_that_drops_its_runnables_cancels_their_tasks() {
     assert!(anyrt::block_on(blocking).unwrap_err().is_cancelled());
 }
 
+/// Panics in `schedule` from its second call on: a broken executor.
+struct PanicsOnWake(FuturesPool, AtomicUsize);
+
+impl Executor for PanicsOnWake {
+    fn schedule(&self, runnable: Runnable) {
+        if self.1.fetch_add(1, Ordering::SeqCst) > 0 {
+            panic!("schedule is broken");
+        }
+        self.0.schedule(runnable);
+    }
+}
+
+#[test]
+fn a_panic_in_schedule_cancels_the_task_and_spares_the_thread_that_woke_it() {
+    let runtime = Runtime::new(PanicsOnWake(futures_pool(), AtomicUsize::new(0)));
+    let (guard, dropped) = DropFlag::new();
+    let (tx, rx) = anyrt::sync::oneshot::channel::<()>();
+    let (started_tx, started_rx) = mpsc::channel();
+    let task = runtime.spawn(async move {
+        let _guard = guard;
+        started_tx.send(()).unwrap();
+        let _ = rx.await;
+    });
+    started_rx.recv().unwrap();
+    // The wake-up calls `schedule`, which panics, on this thread: it must come back here.
+    let waker = std::thread::spawn(move || tx.send(()).is_ok());
+    assert!(waker.join().expect("the panic reached the waking thread"));
+    assert!(anyrt::block_on(task).unwrap_err().is_cancelled());
+    assert!(dropped.load(Ordering::SeqCst), "the task's future is alive");
+    // At spawn too: the handle reports a cancellation.
+    let task = runtime.spawn(async {});
+    assert!(anyrt::block_on(task).unwrap_err().is_cancelled());
+}
+
 #[test]
 fn backend_custom_block_on_outside_a_custom_executor_panics_with_an_anyrt_message() {
     let message = panic_message_of(|| Backend::Custom.block_on(async {}));

@@ -162,10 +162,18 @@ where
         })
         .spawn(
             |_| CatchUnwind::new(future),
-            move |runnable| schedule_on.schedule(Runnable::new(runnable)),
+            move |runnable| contain(|| schedule_on.schedule(Runnable::new(runnable))),
         );
     runnable.schedule();
     TaskHandle::Abortable(AbortableTask::new(task))
+}
+
+/// Runs a call into the executor's `schedule` or `spawn_blocking`, which happens wherever a task
+/// is woken: in a reactor's thread, in another runtime's task, in a `Drop`. A panic there (a
+/// broken executor) must not unwind into that caller: the runnable it held is dropped on the
+/// way out, which cancels its task, and the panic hook has reported the panic.
+fn contain(schedule: impl FnOnce()) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(schedule));
 }
 
 /// Runs `f` on the blocking pool of the custom executor serving this thread; out of line, as
@@ -196,7 +204,7 @@ where
         })
         .spawn(
             |_| async move { f() },
-            move |runnable| schedule_on.spawn_blocking(Runnable::new(runnable)),
+            move |runnable| contain(|| schedule_on.spawn_blocking(Runnable::new(runnable))),
         );
     runnable.schedule();
     TaskHandle::Supervised(SupervisedTask::new(task, state))
