@@ -23,7 +23,7 @@ use pin_project_lite::pin_project;
 use super::supervised::{
     supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle,
 };
-use super::{in_async_context, in_custom_scope, Scope, ScopeGuard};
+use super::{in_custom_scope, Scope, ScopeGuard};
 use crate::custom::{Executor, Runnable};
 
 /// The handle of a custom executor's task or blocking closure.
@@ -251,12 +251,7 @@ impl<F: Future> Future for BlockOn<'_, F> {
 /// If this thread is running async code, if the executor refuses `block_on`, or if its
 /// `block_on` returns before the future completed.
 pub(crate) fn block_on<F: Future>(executor: &Arc<dyn Executor>, future: F) -> F::Output {
-    if in_async_context() {
-        panic!(
-            "anyrt: `block_on` was called from async code (inside a task or another `block_on`); \
-             `.await` the future instead, or move the blocking call into `spawn_blocking`"
-        );
-    }
+    super::refuse_block_on_in_async_code();
     let mut output = None;
     let driven = pin!(BlockOn {
         executor,

@@ -690,17 +690,23 @@ pub(crate) async fn yield_now() {
     }
 }
 
-/// Runs `future` to completion on `kind`, on this thread.
-///
-/// # Panics
-/// If this thread is already running async code.
-pub(crate) fn block_on<F: Future>(kind: Kind, future: F) -> F::Output {
+/// Panics if this thread is running async code, where a `block_on` would stall a runtime; the
+/// one message of every `block_on`, a custom executor's too.
+fn refuse_block_on_in_async_code() {
     if in_async_context() {
         panic!(
             "anyrt: `block_on` was called from async code (inside a task or another `block_on`); \
              `.await` the future instead, or move the blocking call into `spawn_blocking`"
         );
     }
+}
+
+/// Runs `future` to completion on `kind`, on this thread.
+///
+/// # Panics
+/// If this thread is already running async code.
+pub(crate) fn block_on<F: Future>(kind: Kind, future: F) -> F::Output {
+    refuse_block_on_in_async_code();
     let _scope = ScopeGuard::enter(Scope::BlockOn(kind));
     on!(kind, |Rt| Rt::block_on(future))
 }
