@@ -228,6 +228,17 @@ async fn every_call_inside_its_tasks_is_served_by_the_executor(executor: TestExe
             Backend::Custom
         )
     );
+    // Local tasks (a `LocalSet` is not `Send`: driven by `block_on_local` in a blocking
+    // closure, which blocks on the executor) are served by it too.
+    let local = anyrt::task::spawn_blocking(|| {
+        anyrt::task::block_on_local(async {
+            let rc = std::rc::Rc::new(Backend::current());
+            let task = anyrt::task::spawn_local(async move { (*rc, Backend::current()) });
+            (task.backend(), task.await.unwrap())
+        })
+    });
+    let expected = (Backend::Custom, (Backend::Custom, Backend::Custom));
+    assert_eq!(within("local", local).await.unwrap(), expected);
     // Outside, on a plain thread, the default backend serves again.
     let outside = std::thread::spawn(Backend::current).join().unwrap();
     assert_eq!(outside, Backend::compiled()[0]);
