@@ -276,7 +276,8 @@ macro_rules! define_backends {
         }
 
         impl Backend {
-            /// Every backend anyrt knows, compiled in or not, in order of preference.
+            /// Every backend anyrt knows, compiled in or not, in order of preference; not
+            /// [`Backend::Custom`], which no feature selects.
             ///
             /// # Examples
             ///
@@ -899,7 +900,8 @@ impl Backend {
         }
     }
 
-    /// The backends compiled into this build, in order of preference.
+    /// The backends compiled into this build, in order of preference; not [`Backend::Custom`],
+    /// which every build has.
     ///
     /// # Examples
     ///
