@@ -837,8 +837,17 @@ fn a_panic_in_schedule_cancels_the_task_and_spares_the_thread_that_woke_it() {
     let (started_tx, started_rx) = mpsc::channel();
     let task = runtime.spawn(async move {
         let _guard = guard;
-        started_tx.send(()).unwrap();
-        let _ = rx.await;
+        let mut rx = std::pin::pin!(rx);
+        // Says so only once the oneshot holds its waker: a send before that would complete the
+        // task at its next poll, with no wake-up at all.
+        let _ = std::future::poll_fn(|cx| {
+            let received = rx.as_mut().poll(cx);
+            if received.is_pending() {
+                let _ = started_tx.send(());
+            }
+            received
+        })
+        .await;
     });
     started_rx.recv().unwrap();
     // The wake-up calls `schedule`, which panics, on this thread: it must come back here.
