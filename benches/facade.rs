@@ -30,9 +30,14 @@ fn main() {
         if group.slow {
             bench.sample_size(10);
         }
-        for &backend in Backend::compiled() {
+        for &backend in group.backends() {
             for variant in &group.variants {
-                bench.bench_function(BenchmarkId::new(variant.label, backend), |b| {
+                let shown = if group.custom {
+                    Backend::Custom
+                } else {
+                    backend
+                };
+                bench.bench_function(BenchmarkId::new(variant.label, shown), |b| {
                     b.iter(|| backend.block_on((variant.job)(backend)))
                 });
             }

@@ -44,7 +44,7 @@ fn main() {
     let groups = workloads::groups();
     if args.iter().any(|a| a == "--test") {
         for group in &groups {
-            for &backend in Backend::compiled() {
+            for &backend in group.backends() {
                 for variant in &group.variants {
                     backend.block_on((variant.job)(backend));
                 }

@@ -62,7 +62,7 @@ fn main() {
         if !filter.is_empty() && !filter.iter().any(|f| group.name.contains(f.as_str())) {
             continue;
         }
-        for &backend in Backend::compiled() {
+        for &backend in group.backends() {
             if smoke {
                 for variant in &group.variants {
                     backend.block_on((variant.job)(backend));
@@ -71,10 +71,15 @@ fn main() {
             }
             for native in group.natives() {
                 let row = measure(&group, native, backend, rounds);
+                let backend = if group.custom {
+                    Backend::Custom
+                } else {
+                    row.backend
+                };
                 println!(
                     "| {} | {build} | {} | {} | {} | {:.2} | {:.2}-{:.2} |",
                     row.op,
-                    row.backend,
+                    backend,
                     human(row.native),
                     human(row.anyrt),
                     row.ratio,

@@ -338,6 +338,12 @@ async fn scrape_page(
 
 #[anyrt::main]
 async fn main() -> ExitCode {
+    scrape().await
+}
+
+/// All of `main` but the runtime: parses the options, scrapes, and says how it went.
+/// `examples/custom-executor.rs` runs it on an executor of its own.
+pub(crate) async fn scrape() -> ExitCode {
     let options = match parse_options() {
         Ok(options) => options,
         Err(message) => {

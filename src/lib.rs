@@ -36,6 +36,11 @@
 //! of the table. [`Backend`] names the backends and runs
 //! a future on a chosen one.
 //!
+//! An executor anyrt does not ship (a GUI main loop, a thread-per-core executor, `futures`'
+//! `ThreadPool`) plugs in through [`custom`]: implement [`custom::Executor`], and every anyrt
+//! call made inside its tasks is served by it ([`Backend::Custom`]), with timers and sockets from
+//! the default backend's reactor.
+//!
 //! Library authors depend on anyrt with `default-features = false` and forward the `rt-*`
 //! features from their own crate, then test with [`#[anyrt::test]`](test), which runs each test
 //! on every compiled backend.
@@ -90,6 +95,7 @@
 mod macros;
 mod rt;
 
+pub mod custom;
 #[cfg(feature = "hyper")]
 #[cfg_attr(docsrs, doc(cfg(feature = "hyper")))]
 pub mod hyper;

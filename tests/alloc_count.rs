@@ -12,6 +12,11 @@
 //! | `Mutex::lock`, uncontended | 0 | 0 | 0 | tokio's semaphore, which allocates nothing to lock (the mutex's own `Arc` is made by its first lock, outside the count) |
 //! | `Semaphore::acquire`, uncontended | 0 | 0 | 0 | tokio's semaphore; the permit is a count |
 //! | `JoinHandle::abort_handle` | 1 | 0 | 1 | the state shared with the abort handles, made by the first call only (async-std shares the task state it has) |
+//!
+//! On a custom executor (`anyrt::custom`, every build), `anyrt::spawn` in one of its tasks and
+//! `Runtime::spawn` allocate once per task, async-task's, as a hand-written executor using
+//! async-task does: 0 extra. (What the executor itself allocates to queue a runnable is its
+//! own; the queue here allocates nothing.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -316,4 +321,95 @@ async fn abort_handle_allocates_once_and_only_when_called() {
         later_calls <= SLACK,
         "{later_calls} for {N} later calls on {backend}"
     );
+}
+
+/// A hand-written executor: a queue of runnables with room reserved, so pushing allocates
+/// nothing, run by whoever calls `block_on` (this test's thread, where allocations are counted).
+struct Queue(std::sync::Mutex<std::collections::VecDeque<anyrt::custom::Runnable>>);
+
+impl anyrt::custom::Executor for Queue {
+    fn schedule(&self, runnable: anyrt::custom::Runnable) {
+        self.0.lock().unwrap().push_back(runnable);
+    }
+
+    fn block_on(
+        &self,
+        mut future: Pin<&mut (dyn Future<Output = ()> + '_)>,
+    ) -> Result<(), anyrt::custom::Refused> {
+        let mut cx = Context::from_waker(Waker::noop());
+        // The tasks of this test never wait for anything outside, so spinning finishes.
+        while future.as_mut().poll(&mut cx).is_pending() {
+            while let Some(runnable) = self.0.lock().unwrap().pop_front() {
+                runnable.run();
+            }
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn spawn_on_a_custom_executor_allocates_the_task_and_nothing_more() {
+    // Native: the same executor used directly, with async-task as a hand-written executor
+    // would; one allocation per task, async-task's.
+    let queue = Queue(std::sync::Mutex::new(
+        std::collections::VecDeque::with_capacity(2 * N as usize),
+    ));
+    let native_queue = std::sync::Mutex::new(std::collections::VecDeque::with_capacity(N as usize));
+    let native_queue = std::sync::Arc::new(native_queue);
+    let mut native = 0;
+    let mut tasks = Vec::with_capacity(N as usize);
+    for _ in 0..N {
+        let schedule_on = native_queue.clone();
+        let ((runnable, task), n) = count(|| {
+            async_task::spawn(async {}, move |runnable| {
+                schedule_on.lock().unwrap().push_back(runnable)
+            })
+        });
+        native += n;
+        runnable.schedule();
+        tasks.push(task);
+    }
+    while let Some(runnable) = native_queue.lock().unwrap().pop_front() {
+        runnable.run();
+    }
+    futures_lite::future::block_on(async {
+        for task in tasks {
+            task.await;
+        }
+    });
+
+    // anyrt: `anyrt::spawn` inside one of the executor's tasks, and `Runtime::spawn` outside.
+    let runtime = anyrt::custom::Runtime::new(queue);
+    let inside = runtime.block_on(async {
+        let mut total = 0;
+        let mut handles = Vec::with_capacity(N as usize);
+        for _ in 0..N {
+            let (handle, n) = count(|| anyrt::spawn(async {}));
+            total += n;
+            handles.push(handle);
+        }
+        for handle in handles {
+            handle.await.unwrap();
+        }
+        total
+    });
+    let mut outside = 0;
+    let mut handles = Vec::with_capacity(N as usize);
+    for _ in 0..N {
+        let (handle, n) = count(|| runtime.spawn(async {}));
+        outside += n;
+        handles.push(handle);
+    }
+    runtime.block_on(async {
+        for handle in handles {
+            handle.await.unwrap();
+        }
+    });
+    eprintln!(
+        "spawn on a custom executor: {N} calls, native (async-task) {native} allocations, \
+         anyrt::spawn in its task {inside}, Runtime::spawn {outside}"
+    );
+    assert_eq!(native, N, "async-task allocates once per task");
+    assert!(inside <= native + SLACK, "anyrt::spawn: {inside}");
+    assert!(outside <= native + SLACK, "Runtime::spawn: {outside}");
 }

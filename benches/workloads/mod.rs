@@ -11,6 +11,8 @@
 // Each bench target uses a part of this module (criterion the sample sizes, paired the pairs).
 #![allow(dead_code)]
 
+mod custom;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
@@ -54,6 +56,9 @@ pub struct Group {
     pub name: &'static str,
     /// Slow rows (tens to hundreds of ms per iteration) get fewer samples.
     pub slow: bool,
+    /// Runs on a custom executor (`custom.rs`), not on the backend: measured once per build,
+    /// whichever backends it has, and reported as backend `custom`.
+    pub custom: bool,
     pub variants: Vec<Variant>,
 }
 
@@ -63,7 +68,26 @@ impl Group {
         Group {
             name,
             slow,
+            custom: false,
             variants,
+        }
+    }
+
+    fn custom(name: &'static str, variants: Vec<Variant>) -> Self {
+        Group {
+            custom: true,
+            ..Group::new(name, false, variants)
+        }
+    }
+
+    /// The backends to measure this group on: each compiled one, or the first for a group
+    /// that runs on a custom executor.
+    pub fn backends(&self) -> &'static [Backend] {
+        let compiled = Backend::compiled();
+        if self.custom {
+            &compiled[..1]
+        } else {
+            compiled
         }
     }
 
@@ -387,7 +411,7 @@ pub fn groups() -> Vec<Group> {
         "native-async-lock" async_lock::Mutex,
         "anyrt" anyrt::sync::Mutex,
     );
-    vec![
+    let mut groups = vec![
         Group::new(
             "spawn_10k",
             false,
@@ -645,7 +669,9 @@ pub fn groups() -> Vec<Group> {
                 }),
             ],
         ),
-    ]
+    ];
+    groups.extend(custom::groups());
+    groups
 }
 
 /// Spawns `n` tasks with `spawn` (task `i` returns `i`), then awaits their handles in order and

@@ -4,10 +4,16 @@
 //! of the crate is written against. The public modules never name a backend; they call the
 //! functions and enums of this module, which decide which backend serves a call:
 //!
-//! 1. inside a closure run by `spawn_blocking` or inside `block_on`, the backend that runs it;
+//! 1. inside a task of a custom executor (`anyrt::custom`), a closure run by `spawn_blocking`
+//!    or a `block_on`, the executor or backend that runs it (the innermost, when they nest);
 //! 2. else a backend that is polling the current task (an async-std task);
 //! 3. else a backend whose context is entered on this thread (a tokio runtime);
 //! 4. else the first compiled backend of [`with_backends!`]'s list.
+//!
+//! A custom executor (`custom.rs`) is not a backend of that list: it runs tasks only. Its tasks'
+//! timers and sockets are the default backend's (the first compiled), so [`current`], which
+//! picks the backend for those, answers the default inside them; the task calls (`spawn`,
+//! `spawn_blocking`, `yield_now`) and [`Backend::current`] ask [`tasks`] instead.
 //!
 //! The contract has two halves. [`Runtime`] is the task half (spawn, blocking pool, `block_on`,
 //! yield, presence); its associated [`Reactor`] is the time and I/O half (timers, and readiness
@@ -281,10 +287,16 @@ macro_rules! define_backends {
                 #[doc = concat!("[", $name, "](https://docs.rs/", $name, "), feature `", $feature, "`.")]
                 $Variant,
             )*
+            /// An executor of the application's, run through
+            /// [`custom::Runtime`](crate::custom::Runtime). Every build has it; it is not in
+            /// [`Backend::all`] or [`Backend::compiled`], which list the backends the cargo
+            /// features choose from.
+            Custom,
         }
 
         impl Backend {
-            /// Every backend anyrt knows, compiled in or not, in order of preference.
+            /// Every backend anyrt knows, compiled in or not, in order of preference; not
+            /// [`Backend::Custom`], which no feature selects.
             ///
             /// # Examples
             ///
@@ -298,7 +310,8 @@ macro_rules! define_backends {
                 &[$(Backend::$Variant),*]
             }
 
-            /// The backend's name, as in its crate name: `"tokio"`, `"async-std"`, `"smol"`.
+            /// The backend's name, as in its crate name: `"tokio"`, `"async-std"`, `"smol"`; and
+            /// `"custom"` for [`Backend::Custom`].
             ///
             /// # Examples
             ///
@@ -308,19 +321,23 @@ macro_rules! define_backends {
             pub const fn name(self) -> &'static str {
                 match self {
                     $(Backend::$Variant => $name,)*
+                    Backend::Custom => "custom",
                 }
             }
 
-            /// The cargo feature of anyrt that compiles this backend in.
+            /// The cargo feature of anyrt that compiles this backend in; empty for
+            /// [`Backend::Custom`], which needs none.
             ///
             /// # Examples
             ///
             /// ```
             /// assert_eq!(anyrt::Backend::Smol.feature(), "rt-smol");
+            /// assert_eq!(anyrt::Backend::Custom.feature(), "");
             /// ```
             pub const fn feature(self) -> &'static str {
                 match self {
                     $(Backend::$Variant => $feature,)*
+                    Backend::Custom => "",
                 }
             }
         }
@@ -399,8 +416,8 @@ macro_rules! define_backends {
             })*
         }
 
-        /// The backend half of a [`crate::task::JoinHandle`].
-        pub(crate) enum JoinHandle<T> {
+        /// A compiled backend's half of a [`crate::task::JoinHandle`].
+        pub(crate) enum BackendJoinHandle<T> {
             $(
                 #[cfg(feature = $feature)]
                 $Variant(<$module::$Variant as Runtime>::JoinHandle<T>),
@@ -553,6 +570,10 @@ macro_rules! __anyrt_unless_excluded {
     };
 }
 
+// Executors of the application's (`anyrt::custom`), in every build; after the macros above,
+// which it uses.
+pub(crate) mod custom;
+
 /// One `#[test]` function that runs the async test function `$name` on one backend.
 #[doc(hidden)]
 #[macro_export]
@@ -600,6 +621,11 @@ enum Scope {
     BlockOn(Kind),
     /// A closure of `spawn_blocking` on this backend.
     Blocking(Kind),
+    /// A task of a custom executor, or the future of its `block_on` (which executor:
+    /// `custom.rs` keeps it beside).
+    Custom,
+    /// A closure of `spawn_blocking` run for a custom executor.
+    CustomBlocking,
 }
 
 thread_local! {
@@ -621,7 +647,8 @@ impl Drop for ScopeGuard {
     }
 }
 
-/// The backend that serves a call made on this thread now.
+/// The compiled backend that serves a call made on this thread now; under a custom executor,
+/// the one whose timers and sockets its tasks use (the default).
 #[inline]
 pub(crate) fn current() -> Kind {
     if COMPILED_COUNT == 1 {
@@ -629,8 +656,36 @@ pub(crate) fn current() -> Kind {
     }
     match SCOPE.with(Cell::get) {
         Scope::BlockOn(kind) | Scope::Blocking(kind) => kind,
+        Scope::Custom | Scope::CustomBlocking => DEFAULT,
         Scope::None => detect(),
     }
+}
+
+/// Who runs the tasks spawned on this thread now.
+enum Tasks {
+    Backend(Kind),
+    /// The custom executor of the innermost custom scope (`custom.rs` knows which).
+    Custom,
+}
+
+/// Who runs the tasks spawned here: a custom executor when one of its tasks, its `block_on`
+/// future or a blocking closure run for it is the innermost thing anyrt runs on this thread,
+/// else [`current`]. One read of a thread-local, also in single-backend builds: what custom
+/// executors cost `spawn` (callgrind, `spawn_10k` per spawn + await + drop: -4 instructions on
+/// tokio, +2 on smol, +4 on async-std, +13 with every backend compiled, of 1,050-1,800).
+#[inline]
+fn tasks() -> Tasks {
+    match SCOPE.with(Cell::get) {
+        Scope::Custom | Scope::CustomBlocking => Tasks::Custom,
+        _ if COMPILED_COUNT == 1 => Tasks::Backend(DEFAULT),
+        Scope::BlockOn(kind) | Scope::Blocking(kind) => Tasks::Backend(kind),
+        Scope::None => Tasks::Backend(detect()),
+    }
+}
+
+/// Whether a custom executor serves the task calls made on this thread now.
+fn in_custom_scope() -> bool {
+    matches!(tasks(), Tasks::Custom)
 }
 
 /// A random number below `n` (at least 1): the one place anyrt draws randomness (`select!`'s
@@ -650,37 +705,69 @@ pub(crate) fn simulated() -> bool {
 /// plain threads with a runtime entered are not async code.
 pub(crate) fn in_async_context() -> bool {
     match SCOPE.with(Cell::get) {
-        Scope::BlockOn(_) => true,
-        Scope::Blocking(_) => false,
+        Scope::BlockOn(_) | Scope::Custom => true,
+        Scope::Blocking(_) | Scope::CustomBlocking => false,
         Scope::None => any_backend_polls_async_code(),
     }
 }
 
-/// Spawns `future` on the current backend.
+/// Spawns `future` on the current backend, or custom executor.
 pub(crate) fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    on!(current(), JoinHandle, |Rt| Rt::spawn(future))
+    match tasks() {
+        Tasks::Backend(kind) => {
+            JoinHandle::Backend(on!(kind, BackendJoinHandle, |Rt| Rt::spawn(future)))
+        }
+        Tasks::Custom => JoinHandle::Custom(custom::spawn(future)),
+    }
 }
 
-/// Runs `f` on the current backend's blocking pool.
+/// Runs `f` on the current backend's blocking pool, or the current custom executor's.
 pub(crate) fn spawn_blocking<F, T>(f: F) -> JoinHandle<T>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let kind = current();
-    on!(kind, JoinHandle, |Rt| Rt::spawn_blocking(move || {
-        let _scope = ScopeGuard::enter(Scope::Blocking(kind));
-        f()
-    }))
+    let kind = match tasks() {
+        Tasks::Backend(kind) => kind,
+        Tasks::Custom => return JoinHandle::Custom(custom::spawn_blocking(f)),
+    };
+    JoinHandle::Backend(on!(kind, BackendJoinHandle, |Rt| Rt::spawn_blocking(
+        move || {
+            let _scope = ScopeGuard::enter(Scope::Blocking(kind));
+            f()
+        }
+    )))
 }
 
-/// Yields once to the current backend's scheduler.
+/// Runs `f` on the default backend's blocking pool, detached: the pool of a custom executor
+/// that has none. The backend's own `spawn_blocking`, not [`spawn_blocking`], which would hand
+/// it back to the executor.
+fn spawn_blocking_on_default(f: impl FnOnce() + Send + 'static) {
+    on!(DEFAULT, |Rt| drop(Rt::spawn_blocking(f)));
+}
+
+/// Yields once to the current backend's scheduler, or custom executor's.
 pub(crate) async fn yield_now() {
-    on!(current(), |Rt| Rt::yield_now().await)
+    match tasks() {
+        Tasks::Backend(kind) => on!(kind, |Rt| Rt::yield_now().await),
+        // The task is woken at once, so the executor queues it again behind what is queued.
+        Tasks::Custom => futures_lite::future::yield_now().await,
+    }
+}
+
+/// Panics if this thread is running async code, where a `block_on` would stall a runtime; the
+/// one message of every `block_on`, a custom executor's too.
+fn refuse_block_on_in_async_code() {
+    if in_async_context() {
+        panic!(
+            "anyrt: `block_on` was called from async code (inside a task or another `block_on`); \
+             `.await` the future instead, or move the blocking call into `spawn_blocking`"
+        );
+    }
 }
 
 /// Runs `future` to completion on `kind`, on this thread.
@@ -688,12 +775,7 @@ pub(crate) async fn yield_now() {
 /// # Panics
 /// If this thread is already running async code.
 pub(crate) fn block_on<F: Future>(kind: Kind, future: F) -> F::Output {
-    if in_async_context() {
-        panic!(
-            "anyrt: `block_on` was called from async code (inside a task or another `block_on`); \
-             `.await` the future instead, or move the blocking call into `spawn_blocking`"
-        );
-    }
+    refuse_block_on_in_async_code();
     let _scope = ScopeGuard::enter(Scope::BlockOn(kind));
     on!(kind, |Rt| Rt::block_on(future))
 }
@@ -703,25 +785,64 @@ pub(crate) fn wait<F: Future>(future: F) -> F::Output {
     on!(current(), |Rt| Rt::wait(future))
 }
 
+/// The backend half of a [`crate::task::JoinHandle`]: a compiled backend's handle, or a custom
+/// executor's.
+pub(crate) enum JoinHandle<T> {
+    Backend(BackendJoinHandle<T>),
+    Custom(custom::JoinHandle<T>),
+}
+
 impl<T> JoinHandle<T> {
+    #[inline]
     pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
-        each!(self, JoinHandle, |Rt, handle| Rt::poll_join(handle, cx))
+        match self {
+            JoinHandle::Backend(handle) => {
+                each!(handle, BackendJoinHandle, |Rt, handle| Rt::poll_join(
+                    handle, cx
+                ))
+            }
+            JoinHandle::Custom(handle) => handle.poll_join(cx),
+        }
     }
 
     pub(crate) fn abort(&self) {
-        each!(self, JoinHandle, |Rt, handle| Rt::abort(handle))
+        match self {
+            JoinHandle::Backend(handle) => {
+                each!(handle, BackendJoinHandle, |Rt, handle| Rt::abort(handle))
+            }
+            JoinHandle::Custom(handle) => handle.abort(),
+        }
     }
 
     pub(crate) fn is_finished(&self) -> bool {
-        each!(self, JoinHandle, |Rt, handle| Rt::is_finished(handle))
+        match self {
+            JoinHandle::Backend(handle) => {
+                each!(handle, BackendJoinHandle, |Rt, handle| Rt::is_finished(
+                    handle
+                ))
+            }
+            JoinHandle::Custom(handle) => handle.is_finished(),
+        }
     }
 
     pub(crate) fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
-        each!(self, JoinHandle, |Rt, handle| Rt::abort_handle(handle))
+        match self {
+            JoinHandle::Backend(handle) => {
+                each!(handle, BackendJoinHandle, |Rt, handle| Rt::abort_handle(
+                    handle
+                ))
+            }
+            JoinHandle::Custom(handle) => handle.abort_handle(),
+        }
     }
 
     pub(crate) fn backend(&self) -> Backend {
-        each!(self, JoinHandle, |Rt, _handle| Rt::KIND.backend())
+        match self {
+            JoinHandle::Backend(handle) => {
+                each!(handle, BackendJoinHandle, |Rt, _handle| Rt::KIND.backend())
+            }
+            JoinHandle::Custom(_) => Backend::Custom,
+        }
     }
 }
 
@@ -832,8 +953,9 @@ impl<S: Source + fmt::Debug> fmt::Debug for Io<S> {
 }
 
 impl Backend {
-    /// The backend that serves a call made here: the runtime running the current task, or outside
-    /// any runtime the first compiled backend in the order tokio, async-std, smol.
+    /// The backend that serves a call made here: the runtime running the current task
+    /// ([`Backend::Custom`] in a task of a [custom executor](crate::custom)), or outside any
+    /// runtime the first compiled backend in the order tokio, async-std, smol.
     ///
     /// # Examples
     ///
@@ -845,10 +967,14 @@ impl Backend {
     /// }
     /// ```
     pub fn current() -> Backend {
-        current().backend()
+        match tasks() {
+            Tasks::Backend(kind) => kind.backend(),
+            Tasks::Custom => Backend::Custom,
+        }
     }
 
-    /// The backends compiled into this build, in order of preference.
+    /// The backends compiled into this build, in order of preference; not [`Backend::Custom`],
+    /// which every build has.
     ///
     /// # Examples
     ///
@@ -859,7 +985,7 @@ impl Backend {
         &COMPILED
     }
 
-    /// Whether this backend is compiled into this build.
+    /// Whether this backend is compiled into this build; [`Backend::Custom`] always is.
     ///
     /// # Examples
     ///
@@ -867,9 +993,10 @@ impl Backend {
     /// use anyrt::Backend;
     ///
     /// assert!(Backend::compiled().iter().all(|b| b.is_compiled()));
+    /// assert!(Backend::Custom.is_compiled());
     /// ```
     pub const fn is_compiled(self) -> bool {
-        Kind::from_backend(self).is_some()
+        matches!(self, Backend::Custom) || Kind::from_backend(self).is_some()
     }
 
     /// Runs `future` to completion on this backend, blocking the current thread.
@@ -877,10 +1004,14 @@ impl Backend {
     /// Tasks spawned from `future` run on this backend. Like [`crate::block_on`], this returns as
     /// soon as `future` completes, without waiting for spawned tasks.
     ///
+    /// [`Backend::Custom`] needs its executor: it runs `future` on the custom executor serving
+    /// this thread (from a blocking closure run for one); elsewhere use
+    /// [`custom::Runtime::block_on`](crate::custom::Runtime::block_on).
+    ///
     /// # Panics
     ///
-    /// If the backend is not compiled in, or if called from async code (see
-    /// [`crate::block_on`]).
+    /// If the backend is not compiled in, if it is [`Backend::Custom`] and no custom executor
+    /// serves this thread, or if called from async code (see [`crate::block_on`]).
     ///
     /// # Examples
     ///
@@ -896,6 +1027,7 @@ impl Backend {
     pub fn block_on<F: Future>(self, future: F) -> F::Output {
         match Kind::from_backend(self) {
             Some(kind) => block_on(kind, future),
+            None if self == Backend::Custom => custom::block_on_current(future),
             None => panic!(
                 "anyrt: the {} backend is not compiled in; enable anyrt's `{}` feature",
                 self.name(),

@@ -225,16 +225,20 @@ where
     (run, state)
 }
 
-/// The handle of a supervised async-task task: detaches when dropped.
+/// The handle of a supervised async-task task: detaches when dropped. `M` is the task's
+/// async-task metadata (a custom executor's tasks carry their executor).
 #[derive(Debug)]
-pub(crate) struct SupervisedTask<T> {
+pub(crate) struct SupervisedTask<T, M = ()> {
     // `None` only once dropped.
-    task: Option<async_task::FallibleTask<Result<T, JoinError>>>,
+    task: Option<async_task::FallibleTask<Result<T, JoinError>, M>>,
     state: Arc<TaskState>,
 }
 
-impl<T> SupervisedTask<T> {
-    pub(crate) fn new(task: async_task::Task<Result<T, JoinError>>, state: Arc<TaskState>) -> Self {
+impl<T, M> SupervisedTask<T, M> {
+    pub(crate) fn new(
+        task: async_task::Task<Result<T, JoinError>, M>,
+        state: Arc<TaskState>,
+    ) -> Self {
         SupervisedTask {
             task: Some(task.fallible()),
             state,
@@ -262,7 +266,7 @@ impl<T> SupervisedTask<T> {
     }
 }
 
-impl<T> Drop for SupervisedTask<T> {
+impl<T, M> Drop for SupervisedTask<T, M> {
     fn drop(&mut self) {
         if let Some(task) = self.task.take() {
             task.detach();
@@ -270,14 +274,16 @@ impl<T> Drop for SupervisedTask<T> {
     }
 }
 
-// Used by the backends that run tasks on an async-executor of anyrt's own (smol); builds
-// without them do not use it.
+// Used by smol's backend and by custom executors; builds without smol use only part of it.
 #[allow(dead_code)]
 mod abortable {
     use super::*;
 
     /// The cancellation of an [`AbortableTask`] in progress: async-task's `cancel` future.
     type Cancelling<T> = Pin<Box<dyn Future<Output = Option<Result<T, JoinError>>> + Send>>;
+
+    /// Turns the shared form of a handle into what an `AbortHandle` holds.
+    type Share<T, M> = fn(Arc<AbortableTask<T, M>>) -> Arc<dyn RemoteAbort>;
 
     /// The handle of a [`CatchUnwind`] task on an async-task executor, which needs no state beside
     /// the task's own allocation: `abort` cancels through async-task, which drops the future on the
@@ -291,29 +297,29 @@ mod abortable {
     /// async-task cancels only through the `Task`. So the first `abort_handle` call moves the
     /// `Task` into an `Arc` this handle shares with the abort handles (the one allocation, made
     /// only then); each of them then works on the same state.
-    pub(crate) struct AbortableTask<T> {
+    pub(crate) struct AbortableTask<T, M = ()> {
         // Locked only by `abort`, `is_finished` and `abort_handle`; the `&mut self` paths use
         // `get_mut`.
-        handle: Mutex<Handle<T>>,
+        handle: Mutex<Handle<T, M>>,
         /// Gives a shared handle the type of an `AbortHandle`'s: written in `new`, where
         /// `T: Send + 'static` is known, so that the methods need no bounds.
-        share: fn(Arc<AbortableTask<T>>) -> Arc<dyn RemoteAbort>,
+        share: Share<T, M>,
         /// Makes the waker of a [`Reaper`] for a shared handle, for `Drop`; written in `new`
         /// for the same reason.
-        reaper: fn(&Arc<AbortableTask<T>>) -> Waker,
+        reaper: fn(&Arc<AbortableTask<T, M>>) -> Waker,
         /// Set on a shared handle once its `JoinHandle` is gone: the [`Reaper`]'s waker.
         orphan: OnceLock<Waker>,
         /// A wake of the reaper that is not yet handled.
         woken: AtomicBool,
     }
 
-    enum Handle<T> {
-        Running(FallibleTask<Result<T, JoinError>>),
+    enum Handle<T, M> {
+        Running(FallibleTask<Result<T, JoinError>, M>),
         /// Aborted: boxed, as it is rare and the handle should stay small.
         Aborted(Box<Abort<T>>),
         /// An `AbortHandle` exists: the state moved into this `Arc`, which it holds too (and
         /// which is never `Shared` itself).
-        Shared(Arc<AbortableTask<T>>),
+        Shared(Arc<AbortableTask<T, M>>),
         /// The result was taken, or the handle dropped.
         Gone,
     }
@@ -356,10 +362,11 @@ mod abortable {
         }
     }
 
-    impl<T> AbortableTask<T> {
-        pub(crate) fn new(task: async_task::Task<Result<T, JoinError>>) -> Self
+    impl<T, M> AbortableTask<T, M> {
+        pub(crate) fn new(task: async_task::Task<Result<T, JoinError>, M>) -> Self
         where
             T: Send + 'static,
+            M: Send + Sync + 'static,
         {
             AbortableTask {
                 handle: Mutex::new(Handle::Running(task.fallible())),
@@ -370,7 +377,7 @@ mod abortable {
             }
         }
 
-        fn lock(&self) -> MutexGuard<'_, Handle<T>> {
+        fn lock(&self) -> MutexGuard<'_, Handle<T, M>> {
             self.handle.lock().unwrap_or_else(PoisonError::into_inner)
         }
 
@@ -459,7 +466,7 @@ mod abortable {
     }
 
     /// The shared form of a handle (never `Shared` itself), as an `AbortHandle` holds it.
-    impl<T: Send + 'static> RemoteAbort for AbortableTask<T> {
+    impl<T: Send + 'static, M: Send + Sync + 'static> RemoteAbort for AbortableTask<T, M> {
         fn abort(&self) {
             let mut handle = self.lock();
             *handle = match std::mem::replace(&mut *handle, Handle::Gone) {
@@ -487,7 +494,7 @@ mod abortable {
         }
     }
 
-    impl<T> Handle<T> {
+    impl<T, M> Handle<T, M> {
         fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
             match self {
                 // `None`: the executor was dropped with the task still in it.
@@ -522,9 +529,9 @@ mod abortable {
     }
 
     // The output is only ever moved, never pinned.
-    impl<T> Unpin for AbortableTask<T> {}
+    impl<T, M> Unpin for AbortableTask<T, M> {}
 
-    impl<T> Drop for AbortableTask<T> {
+    impl<T, M> Drop for AbortableTask<T, M> {
         fn drop(&mut self) {
             let handle = self
                 .handle
@@ -551,9 +558,9 @@ mod abortable {
     /// Weak, so the task (which holds its awaiter's waker) does not keep the `AbortHandle`s'
     /// state alive: once they are all gone, that state's `Drop` detaches the task, which then
     /// drops its output itself.
-    struct Reaper<T>(Weak<AbortableTask<T>>);
+    struct Reaper<T, M>(Weak<AbortableTask<T, M>>);
 
-    impl<T: Send + 'static> Wake for Reaper<T> {
+    impl<T: Send + 'static, M: Send + Sync + 'static> Wake for Reaper<T, M> {
         fn wake(self: Arc<Self>) {
             self.wake_by_ref();
         }
@@ -567,7 +574,7 @@ mod abortable {
         }
     }
 
-    impl<T> fmt::Debug for AbortableTask<T> {
+    impl<T, M> fmt::Debug for AbortableTask<T, M> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.debug_struct("AbortableTask").finish_non_exhaustive()
         }
@@ -576,12 +583,12 @@ mod abortable {
     /// The handle of a task on an async-task executor: an [`AbortableTask`], or a
     /// [`SupervisedTask`] for the blocking closures, whose abort must not stop a started closure.
     #[derive(Debug)]
-    pub(crate) enum TaskHandle<T> {
-        Abortable(AbortableTask<T>),
-        Supervised(SupervisedTask<T>),
+    pub(crate) enum TaskHandle<T, M = ()> {
+        Abortable(AbortableTask<T, M>),
+        Supervised(SupervisedTask<T, M>),
     }
 
-    impl<T> TaskHandle<T> {
+    impl<T, M> TaskHandle<T, M> {
         pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
             match self {
                 TaskHandle::Abortable(task) => task.poll_join(cx),

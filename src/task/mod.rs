@@ -31,6 +31,7 @@ mod task_local;
 
 pub use join_set::JoinSet;
 pub use local::{block_on_local, spawn_local, LocalSet};
+pub(crate) use task_local::enter_task;
 #[doc(hidden)]
 pub use task_local::Slot as __Slot;
 pub use task_local::{AccessError, LocalKey};
@@ -174,7 +175,7 @@ enum Inner<T> {
 }
 
 impl<T> JoinHandle<T> {
-    fn new(inner: rt::JoinHandle<T>) -> Self {
+    pub(crate) fn new(inner: rt::JoinHandle<T>) -> Self {
         JoinHandle {
             inner: Inner::Runtime(inner),
         }
