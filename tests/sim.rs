@@ -328,11 +328,15 @@ fn the_tasks_left_when_the_simulation_ends_are_dropped() {
     let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = Flag(dropped.clone());
     let handle = Sim::new(5).block_on(async move {
-        anyrt::spawn(async move {
+        let handle = anyrt::spawn(async move {
             let _flag = flag;
             sleep(Duration::from_secs(3600)).await;
-        })
+        });
+        // Let the task start, so it is waiting on its timer when the simulation ends.
+        anyrt::task::yield_now().await;
+        Some(handle)
     });
+    let handle = handle.unwrap();
     assert!(dropped.load(std::sync::atomic::Ordering::SeqCst));
     let error = futures_lite::future::block_on(handle).unwrap_err();
     assert!(error.is_cancelled(), "{error:?}");

@@ -145,7 +145,10 @@ where
     pub(crate) async fn ready_in(&self, direction: Direction) -> io::Result<()> {
         match self {
             Conn::Os(io) => io.ready(direction).await,
-            Conn::Sim(sim) => Ok(poll_fn(|cx| sim.poll_ready(direction, cx)).await),
+            Conn::Sim(sim) => {
+                poll_fn(|cx| sim.poll_ready(direction, cx)).await;
+                Ok(())
+            }
         }
     }
 

@@ -349,7 +349,10 @@ impl UdpSocket {
     pub async fn readable(&self) -> io::Result<()> {
         match &self.inner {
             Inner::Os(io) => io.ready(Direction::Read).await,
-            Inner::Sim(sim) => Ok(poll_fn(|cx| sim.poll_ready(Direction::Read, cx)).await),
+            Inner::Sim(sim) => {
+                poll_fn(|cx| sim.poll_ready(Direction::Read, cx)).await;
+                Ok(())
+            }
         }
     }
 

@@ -314,7 +314,10 @@ impl UnixDatagram {
     pub async fn readable(&self) -> io::Result<()> {
         match &self.inner {
             Inner::Os(io) => io.ready(Direction::Read).await,
-            Inner::Sim(sim) => Ok(poll_fn(|cx| sim.poll_ready(Direction::Read, cx)).await),
+            Inner::Sim(sim) => {
+                poll_fn(|cx| sim.poll_ready(Direction::Read, cx)).await;
+                Ok(())
+            }
         }
     }
 

@@ -11,4 +11,5 @@ pub(crate) mod timer;
 mod world;
 
 pub(crate) use net::{connect, no_descriptor, SimAddr, SimDatagram, SimListener, SimStream};
+#[cfg_attr(not(feature = "rt-sim"), allow(unused_imports))]
 pub(crate) use world::World;
