@@ -328,12 +328,14 @@ fn the_tasks_left_when_the_simulation_ends_are_dropped() {
     let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let flag = Flag(dropped.clone());
     let handle = Sim::new(5).block_on(async move {
+        let (started, has_started) = anyrt::sync::oneshot::channel();
         let handle = anyrt::spawn(async move {
             let _flag = flag;
+            started.send(()).unwrap();
             sleep(Duration::from_secs(3600)).await;
         });
-        // Let the task start, so it is waiting on its timer when the simulation ends.
-        anyrt::task::yield_now().await;
+        // The task waits on its timer when the simulation ends, not in the run queue.
+        has_started.await.unwrap();
         Some(handle)
     });
     let handle = handle.unwrap();
