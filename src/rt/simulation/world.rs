@@ -559,8 +559,10 @@ impl Drop for End {
         let world = &self.0;
         if std::thread::panicking() {
             let seed = world.seed;
+            // A test's thread is named after the test; `main` is a program's own thread.
             let test = std::thread::current()
                 .name()
+                .filter(|name| *name != "main")
                 .map(|name| format!(" cargo test {name} --"))
                 .unwrap_or_default();
             eprintln!(
