@@ -58,7 +58,6 @@ use std::time::{Duration, Instant};
 
 use hyper::rt::ReadBufCursor;
 
-use crate::net::stream;
 use crate::net::TcpStream;
 use crate::time::{sleep, sleep_until, Sleep};
 
@@ -115,7 +114,7 @@ macro_rules! hyper_io {
                 let $this = &*self;
                 let mut chunk = [0u8; READ_CHUNK];
                 let len = buf.remaining().min(READ_CHUNK);
-                let n = ready!(stream::poll_read($io, cx, &mut chunk[..len]))?;
+                let n = ready!($io.poll_read(cx, &mut chunk[..len]))?;
                 buf.put_slice(&chunk[..n]);
                 Poll::Ready(Ok(()))
             }
@@ -128,7 +127,7 @@ macro_rules! hyper_io {
                 buf: &[u8],
             ) -> Poll<io::Result<usize>> {
                 let $this = &*self;
-                stream::poll_write($io, cx, buf)
+                $io.poll_write(cx, buf)
             }
 
             fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -137,7 +136,7 @@ macro_rules! hyper_io {
 
             fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
                 let $this = &*self;
-                Poll::Ready(stream::shutdown_write($io))
+                Poll::Ready($io.shutdown_write())
             }
 
             fn is_write_vectored(&self) -> bool {
@@ -150,12 +149,12 @@ macro_rules! hyper_io {
                 bufs: &[io::IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
                 let $this = &*self;
-                stream::poll_write_vectored($io, cx, bufs)
+                $io.poll_write_vectored(cx, bufs)
             }
         }
     };
 }
 
-hyper_io!(TcpStream, |this| &this.io);
+hyper_io!(TcpStream, |this| &this.conn);
 #[cfg(unix)]
-hyper_io!(crate::net::UnixStream, |this| &this.io);
+hyper_io!(crate::net::UnixStream, |this| &this.conn);

@@ -101,6 +101,9 @@ pub mod custom;
 pub mod hyper;
 pub mod io;
 pub mod net;
+#[cfg(feature = "rt-sim")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rt-sim")))]
+pub mod sim;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -63,7 +63,8 @@ async fn exhaust_then_recover() {
 
 #[test]
 fn accept_reports_emfile_and_recovers_on_every_backend() {
-    for &backend in Backend::compiled() {
+    // The simulation opens no descriptors, so it has none to run out of.
+    for &backend in Backend::compiled().iter().filter(|b| b.name() != "sim") {
         backend.block_on(exhaust_then_recover());
     }
 }

@@ -66,18 +66,19 @@ async fn a_peer_that_resets_mid_stream_gives_connection_reset() {
 async fn a_peer_that_stalls_is_cut_off_by_a_timeout() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let (release, stalled) = std::sync::mpsc::channel::<()>();
-    let peer = std::thread::spawn(move || {
-        // A blocking client that connects, sends half a message, and goes quiet.
-        let mut stream = std::net::TcpStream::connect(addr).unwrap();
-        std::io::Write::write_all(&mut stream, b"half a messa").unwrap();
-        let _ = stalled.recv_timeout(Duration::from_secs(10));
+    let (release, stalled) = anyrt::sync::oneshot::channel::<()>();
+    let peer = anyrt::spawn(async move {
+        // A client that connects, sends half a message, and goes quiet until released.
+        let mut stream = TcpStream::connect(addr).await?;
+        stream.write_all(b"half a messa").await?;
+        let _ = stalled.await;
+        io::Result::Ok(())
     });
     let (n, end) = read_all(&listener, Duration::from_millis(100)).await;
     assert_eq!(n, 12);
     assert_eq!(end.unwrap_err().kind(), ErrorKind::TimedOut);
     release.send(()).unwrap();
-    peer.join().unwrap();
+    within("peer", peer).await.unwrap().unwrap();
     still_serving(&listener).await;
 }
 

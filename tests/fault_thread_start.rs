@@ -42,7 +42,7 @@ fn spawn_on(backend: Backend) -> std::thread::Result<u32> {
     }))
 }
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "the simulation starts no worker threads"))]
 async fn worker_threads_that_cannot_start_give_anyrts_panic_and_are_retried() {
     let backend = Backend::current();
     let output = anyrt::task::spawn_blocking(move || {

@@ -12,7 +12,7 @@ use anyrt::time::timeout;
 use anyrt::Backend;
 use common::within;
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "AsyncFd registers OS descriptors, which the simulation has none of"))]
 async fn readable_then_try_io_reads_what_the_peer_wrote() -> io::Result<()> {
     let (a, mut b) = UnixStream::pair()?;
     a.set_nonblocking(true)?;
@@ -35,7 +35,7 @@ async fn readable_then_try_io_reads_what_the_peer_wrote() -> io::Result<()> {
     Ok(())
 }
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "AsyncFd registers OS descriptors, which the simulation has none of"))]
 async fn a_cleared_readiness_waits_for_a_new_event_instead_of_spinning() -> io::Result<()> {
     let (a, mut b) = UnixStream::pair()?;
     a.set_nonblocking(true)?;
@@ -61,7 +61,7 @@ async fn a_cleared_readiness_waits_for_a_new_event_instead_of_spinning() -> io::
     Ok(())
 }
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "AsyncFd registers OS descriptors, which the simulation has none of"))]
 async fn registering_leaves_the_blocking_mode_alone() -> io::Result<()> {
     let (a, _b) = UnixStream::pair()?;
     // async-io's own `Async::new` would switch the descriptor to non-blocking.
@@ -74,7 +74,7 @@ async fn registering_leaves_the_blocking_mode_alone() -> io::Result<()> {
     Ok(())
 }
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "AsyncFd registers OS descriptors, which the simulation has none of"))]
 async fn writable_ready_and_async_io() -> io::Result<()> {
     let (a, b) = UnixStream::pair()?;
     a.set_nonblocking(true)?;
@@ -107,7 +107,7 @@ async fn writable_ready_and_async_io() -> io::Result<()> {
     Ok(())
 }
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "AsyncFd registers OS descriptors, which the simulation has none of"))]
 async fn readiness_futures_are_cancel_safe_and_wake_many_waiters() -> io::Result<()> {
     let (a, mut b) = UnixStream::pair()?;
     a.set_nonblocking(true)?;
@@ -129,7 +129,7 @@ async fn readiness_futures_are_cancel_safe_and_wake_many_waiters() -> io::Result
     Ok(())
 }
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "AsyncFd registers OS descriptors, which the simulation has none of"))]
 async fn a_regular_file_cannot_be_registered_and_says_so() -> io::Result<()> {
     // epoll refuses regular files: an io::Error with the same kind on every backend.
     let file = std::fs::File::open(std::env::current_exe()?)?;

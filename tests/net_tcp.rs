@@ -352,7 +352,7 @@ async fn socket_options_and_addresses() -> io::Result<()> {
     Ok(())
 }
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "from_std wraps an OS socket; the simulation has none"))]
 async fn from_std_wraps_blocking_sockets() -> io::Result<()> {
     let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = std_listener.local_addr()?;
@@ -390,7 +390,9 @@ async fn rebinding_a_port_with_time_wait_connections_works() -> io::Result<()> {
     Ok(())
 }
 
-#[anyrt::test]
+#[anyrt::test(except(
+    sim = "a thread outside any runtime is served by another backend, whose sockets are not the simulation's"
+))]
 async fn bind_and_connect_work_from_a_thread_outside_any_runtime() -> io::Result<()> {
     let (listener, client) = std::thread::spawn(|| {
         futures_lite::future::block_on(async {
@@ -407,7 +409,7 @@ async fn bind_and_connect_work_from_a_thread_outside_any_runtime() -> io::Result
     Ok(())
 }
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "reads IPV6_V6ONLY from the OS socket through AsFd"))]
 async fn ipv6_sockets_are_ipv6_only_on_every_backend() -> io::Result<()> {
     use std::os::fd::AsFd;
     let Ok(v6) = TcpListener::bind("[::]:0").await else {
@@ -428,7 +430,9 @@ async fn ipv6_sockets_are_ipv6_only_on_every_backend() -> io::Result<()> {
     Ok(())
 }
 
-#[anyrt::test]
+#[anyrt::test(except(
+    sim = "about an OS reactor's readiness for data std queued; uses std sockets"
+))]
 async fn try_read_returns_data_queued_before_the_reactor_saw_it() -> io::Result<()> {
     use std::io::Write;
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
@@ -526,7 +530,7 @@ async fn lookup_host_resolves_names_and_literals() -> io::Result<()> {
     Ok(())
 }
 
-#[anyrt::test]
+#[anyrt::test(except(sim = "into_std hands out an OS socket; the simulation has none"))]
 async fn into_std_and_back_keeps_the_connection() -> io::Result<()> {
     let (client, mut server) = pair().await?;
     let std_client = client.into_std()?;
@@ -547,7 +551,9 @@ async fn into_std_and_back_keeps_the_connection() -> io::Result<()> {
 /// starts: there, the test lowers the open-files limit of its own process.
 const EMFILE_CHILD: &str = "ANYRT_TEST_EMFILE_CHILD";
 
-#[anyrt::test]
+#[anyrt::test(except(
+    sim = "runs out of OS file descriptors (EMFILE), which the simulation does not model"
+))]
 async fn incoming_yields_accept_errors_as_items_without_backoff() -> io::Result<()> {
     if std::env::var_os(EMFILE_CHILD).is_none() {
         // The limit is per process: run this body alone, in a child process of this binary.

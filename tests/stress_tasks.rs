@@ -58,7 +58,9 @@ async fn a_million_tasks_in_batches_and_memory_returns() {
     );
 }
 
-#[anyrt::test]
+#[anyrt::test(except(
+    sim = "a load test of a blocking pool; the simulation starts a thread per closure and has no pool"
+))]
 async fn five_thousand_blocking_closures_at_once_all_return() {
     const CLOSURES: usize = 5_000;
     let running = Arc::new(AtomicUsize::new(0));
@@ -107,7 +109,9 @@ fn blocking_pool_cap() -> usize {
     }
 }
 
-#[anyrt::test]
+#[anyrt::test(except(
+    sim = "the simulation has no blocking pool (a thread per closure), so no cap to reach"
+))]
 #[ignore = "heavy, and exact only when no other test uses the pool: run by .ci/run with --test-threads 1"]
 async fn blocking_pool_saturates_at_its_cap() {
     let pool = common::Occupied::blocking_pool();

@@ -224,12 +224,17 @@ async fn a_zero_capacity_panics_with_an_anyrt_message() {
 }
 
 #[anyrt::test]
-async fn blocking_calls_panic_in_async_code_and_work_in_spawn_blocking() {
-    let (tx, mut rx) = mpsc::channel(1);
+async fn blocking_calls_panic_in_async_code() {
+    let (tx, mut rx) = mpsc::channel::<u8>(1);
     let message = panic_message_of(|| tx.blocking_send(1));
     assert!(message.starts_with("anyrt: `mpsc::Sender::blocking_send` was called from async code"));
     let message = panic_message_of(|| rx.blocking_recv());
     assert!(message.starts_with("anyrt: `mpsc::Receiver::blocking_recv` was called"));
+}
+
+#[anyrt::test]
+async fn blocking_calls_work_in_spawn_blocking() {
+    let (tx, mut rx) = mpsc::channel(1);
     let producer = anyrt::task::spawn_blocking(move || {
         for i in 0..3 {
             tx.blocking_send(i).unwrap();

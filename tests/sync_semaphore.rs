@@ -242,11 +242,19 @@ fn racing_add_permits_never_exceed_the_maximum() {
 
 #[anyrt::test]
 async fn a_static_semaphore_bounds_spawned_tasks() {
-    static SLOTS: Semaphore = Semaphore::const_new(1);
-    let permit = SLOTS.acquire().await.unwrap();
+    // One static per backend: the test runs on every backend at once, and the simulation does
+    // not wait for wakes from other backends' threads.
+    static ALL_SLOTS: [Semaphore; 8] = [const { Semaphore::const_new(1) }; 8];
+    let backend = anyrt::Backend::current();
+    let index = anyrt::Backend::all()
+        .iter()
+        .position(|b| *b == backend)
+        .unwrap();
+    let slots = &ALL_SLOTS[index];
+    let permit = slots.acquire().await.unwrap();
     let (waits_tx, waits_rx) = anyrt::sync::oneshot::channel();
     let task = anyrt::spawn(async move {
-        let mut acquire = Box::pin(SLOTS.acquire());
+        let mut acquire = Box::pin(slots.acquire());
         let _ = waits_tx.send(poll_once(acquire.as_mut()).await.is_none());
         acquire.await.map(|p| p.num_permits())
     });

@@ -99,8 +99,8 @@ async fn closed_completes_when_the_last_receiver_goes() {
 async fn formatting_the_ends_never_waits_for_the_values_lock() {
     let (tx, rx) = watch::channel(1);
     let (done_tx, done_rx) = anyrt::sync::oneshot::channel();
-    // On a thread of its own, so that a deadlock fails the test instead of hanging the runtime.
-    std::thread::spawn(move || {
+    // On a blocking thread, so that a deadlock fails the test instead of hanging the runtime.
+    let _closure = anyrt::task::spawn_blocking(move || {
         let mut text = String::new();
         tx.send_modify(|value| {
             *value += 1;

@@ -80,10 +80,13 @@ impl Group {
         }
     }
 
-    /// The backends to measure this group on: each compiled one, or the first for a group
-    /// that runs on a custom executor.
+    /// The backends to measure this group on: each compiled one with a native runtime to
+    /// compare with (not the simulation, which benches/sim.rs measures), or the first for a
+    /// group that runs on a custom executor.
     pub fn backends(&self) -> &'static [Backend] {
-        let compiled = Backend::compiled();
+        // The simulation comes last in the order of preference.
+        let all = Backend::compiled();
+        let compiled = &all[..all.iter().take_while(|b| b.name() != "sim").count()];
         if self.custom {
             &compiled[..1]
         } else {

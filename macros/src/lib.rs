@@ -43,7 +43,8 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
         .into()
 }
 
-/// Turns an `async fn` into one `#[test]` per backend compiled into anyrt.
+/// Turns an `async fn` into one `#[test]` per backend compiled into anyrt, but those named in
+/// `except(backend = "reason", ...)`.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     let input = parse_macro_input!(item as ItemFn);
@@ -60,6 +61,39 @@ fn check(args: proc_macro2::TokenStream, input: &ItemFn, attr: &str) -> syn::Res
             format!("#[anyrt::{attr}] takes no arguments"),
         ));
     }
+    check_fn(input, attr)
+}
+
+/// The backends `#[anyrt::test(except(backend = "why", ...))]` leaves out, each with the reason,
+/// which is required: an exclusion is a promise the suite does not keep there, and says why.
+fn parse_except(args: proc_macro2::TokenStream) -> syn::Result<Vec<syn::Ident>> {
+    if args.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut excluded = Vec::new();
+    let parser = syn::meta::parser(|meta| {
+        if !meta.path.is_ident("except") {
+            return Err(meta.error("#[anyrt::test] takes only `except(backend = \"reason\", ...)`"));
+        }
+        meta.parse_nested_meta(|backend| {
+            let ident = backend.path.require_ident()?.clone();
+            let reason: syn::LitStr = backend.value()?.parse()?;
+            if reason.value().trim().is_empty() {
+                return Err(Error::new_spanned(
+                    reason,
+                    "say why the backend is left out",
+                ));
+            }
+            excluded.push(ident);
+            Ok(())
+        })
+    });
+    syn::parse::Parser::parse2(parser, args)?;
+    Ok(excluded)
+}
+
+/// Rejects functions the attributes cannot run.
+fn check_fn(input: &ItemFn, attr: &str) -> syn::Result<()> {
     let sig = &input.sig;
     if sig.asyncness.is_none() {
         return Err(Error::new_spanned(
@@ -102,7 +136,8 @@ fn expand_test(
     args: proc_macro2::TokenStream,
     input: ItemFn,
 ) -> syn::Result<proc_macro2::TokenStream> {
-    check(args, &input, "test")?;
+    let excluded = parse_except(args)?;
+    check_fn(&input, "test")?;
     let name = &input.sig.ident;
     let ret = match &input.sig.output {
         ReturnType::Default => quote!(()),
@@ -133,7 +168,7 @@ fn expand_test(
             #[allow(unused_imports)]
             use super::*;
 
-            ::anyrt::__anyrt_test_each_backend! { [#(#others)*] #name -> #ret }
+            ::anyrt::__anyrt_test_each_backend! { [#(#excluded)*] [#(#others)*] #name -> #ret }
         }
     })
 }

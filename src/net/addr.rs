@@ -1,5 +1,6 @@
 //! Addresses: [`ToSocketAddrs`], [`lookup_host`], and how anyrt resolves and tries them.
 
+use crate::rt::simulation;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
@@ -112,6 +113,14 @@ pub(crate) async fn resolve<A: ToSocketAddrs + ?Sized>(addr: &A) -> io::Result<R
     let lookup = match addr.to_addrs() {
         Addrs::One(addr) => return Ok(Resolved::One(Some(addr))),
         Addrs::Many(addrs) => return Ok(Resolved::Many(addrs.into_iter())),
+        // The simulation's own names; no resolver of the machine is asked.
+        Addrs::Lookup(s) if crate::rt::simulated() => {
+            return simulation::net::resolve(&s).map(|addrs| Resolved::Many(addrs.into_iter()))
+        }
+        Addrs::LookupHost(host, port) if crate::rt::simulated() => {
+            return simulation::net::resolve_host(&host, port)
+                .map(|addrs| Resolved::Many(addrs.into_iter()))
+        }
         Addrs::Lookup(s) => {
             crate::task::spawn_blocking(move || s.to_socket_addrs().map(Vec::from_iter))
         }

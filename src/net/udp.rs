@@ -1,6 +1,7 @@
 //! [`UdpSocket`].
 
 use std::fmt;
+use std::future::poll_fn;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -10,7 +11,9 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::io::{Interest, Ready};
 use crate::net::addr::{each_addr, resolve, ToSocketAddrs};
+use crate::net::stream::now;
 use crate::net::tcp::set_v6_only;
+use crate::rt::simulation::{self, SimAddr, SimDatagram};
 use crate::rt::{Direction, Io};
 use crate::Backend;
 
@@ -39,7 +42,13 @@ use crate::Backend;
 /// # }).unwrap();
 /// ```
 pub struct UdpSocket {
-    io: Io<std::net::UdpSocket>,
+    inner: Inner,
+}
+
+/// An OS socket registered with the serving backend's reactor, or one of the simulation.
+enum Inner {
+    Os(Io<std::net::UdpSocket>),
+    Sim(SimDatagram),
 }
 
 impl UdpSocket {
@@ -54,6 +63,12 @@ impl UdpSocket {
     /// See [`UdpSocket`].
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
         each_addr(&addr, |addr| async move {
+            if crate::rt::simulated() {
+                let sim = SimDatagram::bind(SimAddr::Ip(addr))?;
+                return Ok(UdpSocket {
+                    inner: Inner::Sim(sim),
+                });
+            }
             let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
             set_v6_only(&socket, addr)?;
             socket.set_nonblocking(true)?;
@@ -81,9 +96,12 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        if crate::rt::simulated() {
+            return Err(simulation::no_descriptor());
+        }
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {
-            io: Io::new(socket)?,
+            inner: Inner::Os(Io::new(socket)?),
         })
     }
 
@@ -104,7 +122,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
-        self.io.into_inner()
+        match self.inner {
+            Inner::Os(io) => io.into_inner(),
+            Inner::Sim(_) => Err(simulation::no_descriptor()),
+        }
     }
 
     /// Connects the socket to `addr` (the first address that works): `send` and `recv` then
@@ -132,8 +153,15 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<()> {
-        let socket = self.io.get_ref();
-        each_addr(&addr, |addr| async move { socket.connect(addr) }).await
+        match &self.inner {
+            Inner::Os(io) => {
+                let socket = io.get_ref();
+                each_addr(&addr, |addr| async move { socket.connect(addr) }).await
+            }
+            Inner::Sim(sim) => {
+                each_addr(&addr, |addr| async move { sim.connect(SimAddr::Ip(addr)) }).await
+            }
+        }
     }
 
     /// Sends `buf` to the connected peer; waits for room in the send buffer.
@@ -151,7 +179,10 @@ impl UdpSocket {
     ///
     /// See [`connect`](UdpSocket::connect).
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.io(Direction::Write, |s| s.send(buf)).await
+        match &self.inner {
+            Inner::Os(io) => io.io(Direction::Write, |s| s.send(buf)).await,
+            Inner::Sim(sim) => sim.send(buf),
+        }
     }
 
     /// Receives a datagram from the connected peer; see [`UdpSocket`] for truncation and
@@ -169,7 +200,12 @@ impl UdpSocket {
     ///
     /// See [`connect`](UdpSocket::connect).
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |s| s.recv(buf)).await
+        match &self.inner {
+            Inner::Os(io) => io.io(Direction::Read, |s| s.recv(buf)).await,
+            Inner::Sim(sim) => poll_fn(|cx| sim.poll_recv_from(cx, buf, false))
+                .await
+                .map(|(n, _)| n),
+        }
     }
 
     /// Sends `buf` to `target`, resolved like every address (its first address is used).
@@ -192,9 +228,10 @@ impl UdpSocket {
                 "no addresses to send data to",
             ));
         };
-        self.io
-            .io(Direction::Write, |s| s.send_to(buf, target))
-            .await
+        match &self.inner {
+            Inner::Os(io) => io.io(Direction::Write, |s| s.send_to(buf, target)).await,
+            Inner::Sim(sim) => sim.send_to(buf, &SimAddr::Ip(target)),
+        }
     }
 
     /// Receives a datagram and the address it came from.
@@ -211,7 +248,10 @@ impl UdpSocket {
     ///
     /// See [`UdpSocket`].
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.io(Direction::Read, |s| s.recv_from(buf)).await
+        match &self.inner {
+            Inner::Os(io) => io.io(Direction::Read, |s| s.recv_from(buf)).await,
+            Inner::Sim(sim) => ip_from(poll_fn(|cx| sim.poll_recv_from(cx, buf, false)).await),
+        }
     }
 
     /// Like [`recv_from`](UdpSocket::recv_from), leaving the datagram queued.
@@ -241,7 +281,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.io(Direction::Read, |s| s.peek_from(buf)).await
+        match &self.inner {
+            Inner::Os(io) => io.io(Direction::Read, |s| s.peek_from(buf)).await,
+            Inner::Sim(sim) => ip_from(poll_fn(|cx| sim.poll_recv_from(cx, buf, true)).await),
+        }
     }
 
     /// Waits until the socket is ready for one of `interest`'s directions.
@@ -266,7 +309,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        crate::io::ready(&self.io, interest).await
+        match &self.inner {
+            Inner::Os(io) => crate::io::ready(io, interest).await,
+            Inner::Sim(sim) => Ok(poll_fn(|cx| sim.poll_ready_for(interest, cx)).await),
+        }
     }
 
     /// Waits until a datagram (or an error) can be received.
@@ -301,7 +347,13 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn readable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Read).await
+        match &self.inner {
+            Inner::Os(io) => io.ready(Direction::Read).await,
+            Inner::Sim(sim) => {
+                poll_fn(|cx| sim.poll_ready(Direction::Read, cx)).await;
+                Ok(())
+            }
+        }
     }
 
     /// Waits until a datagram can be sent.
@@ -325,7 +377,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn writable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Write).await
+        match &self.inner {
+            Inner::Os(io) => io.ready(Direction::Write).await,
+            Inner::Sim(_) => Ok(()),
+        }
     }
 
     /// Polls for receive readiness (one waker per direction: use
@@ -349,7 +404,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready(Direction::Read, cx)
+        match &self.inner {
+            Inner::Os(io) => io.poll_ready(Direction::Read, cx),
+            Inner::Sim(sim) => sim.poll_ready(Direction::Read, cx).map(Ok),
+        }
     }
 
     /// Polls for send readiness; see [`poll_recv_ready`](UdpSocket::poll_recv_ready).
@@ -362,7 +420,10 @@ impl UdpSocket {
     ///
     /// See [`poll_recv_ready`](UdpSocket::poll_recv_ready).
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready(Direction::Write, cx)
+        match &self.inner {
+            Inner::Os(io) => io.poll_ready(Direction::Write, cx),
+            Inner::Sim(_) => Poll::Ready(Ok(())),
+        }
     }
 
     /// Polls to send `buf` to the connected peer.
@@ -386,7 +447,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(Direction::Write, cx, |s| s.send(buf))
+        match &self.inner {
+            Inner::Os(io) => io.poll_io(Direction::Write, cx, |s| s.send(buf)),
+            Inner::Sim(sim) => Poll::Ready(sim.send(buf)),
+        }
     }
 
     /// Polls to receive a datagram from the connected peer, into `buf`; returns its length
@@ -400,7 +464,10 @@ impl UdpSocket {
     ///
     /// See [`poll_send`](UdpSocket::poll_send).
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.io.poll_io(Direction::Read, cx, |s| s.recv(buf))
+        match &self.inner {
+            Inner::Os(io) => io.poll_io(Direction::Read, cx, |s| s.recv(buf)),
+            Inner::Sim(sim) => sim.poll_recv_from(cx, buf, false).map_ok(|(n, _)| n),
+        }
     }
 
     /// Polls to send `buf` to `target`.
@@ -430,8 +497,10 @@ impl UdpSocket {
         buf: &[u8],
         target: SocketAddr,
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .poll_io(Direction::Write, cx, |s| s.send_to(buf, target))
+        match &self.inner {
+            Inner::Os(io) => io.poll_io(Direction::Write, cx, |s| s.send_to(buf, target)),
+            Inner::Sim(sim) => Poll::Ready(sim.send_to(buf, &SimAddr::Ip(target))),
+        }
     }
 
     /// Polls to receive a datagram into `buf`, with its sender's address.
@@ -448,7 +517,10 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<(usize, SocketAddr)>> {
-        self.io.poll_io(Direction::Read, cx, |s| s.recv_from(buf))
+        match &self.inner {
+            Inner::Os(io) => io.poll_io(Direction::Read, cx, |s| s.recv_from(buf)),
+            Inner::Sim(sim) => sim.poll_recv_from(cx, buf, false).map(ip_from),
+        }
     }
 
     /// Sends to the connected peer now, without waiting.
@@ -471,7 +543,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Write, |s| s.send(buf))
+        match &self.inner {
+            Inner::Os(io) => io.try_io(Direction::Write, |s| s.send(buf)),
+            Inner::Sim(sim) => sim.send(buf),
+        }
     }
 
     /// Receives from the connected peer now, without waiting. Makes the system call whether or
@@ -485,7 +560,10 @@ impl UdpSocket {
     ///
     /// See [`try_send`](UdpSocket::try_send).
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |s| s.recv(buf))
+        match &self.inner {
+            Inner::Os(io) => io.try_io(Direction::Read, |s| s.recv(buf)),
+            Inner::Sim(sim) => now(|cx| sim.poll_recv_from(cx, buf, false)).map(|(n, _)| n),
+        }
     }
 
     /// Sends to `target` now, without waiting.
@@ -498,7 +576,10 @@ impl UdpSocket {
     ///
     /// See [`writable`](UdpSocket::writable).
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        self.io.try_io(Direction::Write, |s| s.send_to(buf, target))
+        match &self.inner {
+            Inner::Os(io) => io.try_io(Direction::Write, |s| s.send_to(buf, target)),
+            Inner::Sim(sim) => sim.send_to(buf, &SimAddr::Ip(target)),
+        }
     }
 
     /// Receives a datagram now, without waiting.
@@ -511,7 +592,10 @@ impl UdpSocket {
     ///
     /// See [`readable`](UdpSocket::readable).
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.try_io(Direction::Read, |s| s.recv_from(buf))
+        match &self.inner {
+            Inner::Os(io) => io.try_io(Direction::Read, |s| s.recv_from(buf)),
+            Inner::Sim(sim) => ip_from(now(|cx| sim.poll_recv_from(cx, buf, false))),
+        }
     }
 
     /// Peeks at a datagram now, without waiting.
@@ -531,7 +615,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.try_io(Direction::Read, |s| s.peek_from(buf))
+        match &self.inner {
+            Inner::Os(io) => io.try_io(Direction::Read, |s| s.peek_from(buf)),
+            Inner::Sim(sim) => ip_from(now(|cx| sim.poll_recv_from(cx, buf, true))),
+        }
     }
 
     /// Runs `f`, a system call of yours on this socket (through [`AsRawFd`]), once and at once;
@@ -562,7 +649,7 @@ impl UdpSocket {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        crate::io::try_io(&self.io, interest, f)
+        crate::io::try_io(self.os()?, interest, f)
     }
 
     /// Like [`try_io`](UdpSocket::try_io), waiting for `interest` until `f` does not block.
@@ -615,7 +702,10 @@ impl UdpSocket {
     ///
     /// See [`UdpSocket`].
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().local_addr(),
+            Inner::Sim(sim) => sim.local_addr().ip(),
+        }
     }
 
     /// The connected peer's address.
@@ -628,7 +718,10 @@ impl UdpSocket {
     ///
     /// See [`connect`](UdpSocket::connect).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().peer_addr(),
+            Inner::Sim(sim) => sim.peer_addr()?.ip(),
+        }
     }
 
     /// Whether `SO_BROADCAST` is set.
@@ -650,7 +743,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn broadcast(&self) -> io::Result<bool> {
-        self.io.get_ref().broadcast()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().broadcast(),
+            Inner::Sim(sim) => Ok(sim.options().broadcast),
+        }
     }
 
     /// Sets `SO_BROADCAST`.
@@ -663,7 +759,13 @@ impl UdpSocket {
     ///
     /// See [`broadcast`](UdpSocket::broadcast).
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
-        self.io.get_ref().set_broadcast(on)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().set_broadcast(on),
+            Inner::Sim(sim) => {
+                sim.options().broadcast = on;
+                Ok(())
+            }
+        }
     }
 
     /// `IP_TTL`.
@@ -676,7 +778,10 @@ impl UdpSocket {
     ///
     /// See [`broadcast`](UdpSocket::broadcast).
     pub fn ttl(&self) -> io::Result<u32> {
-        self.io.get_ref().ttl()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().ttl(),
+            Inner::Sim(sim) => Ok(sim.options().ttl),
+        }
     }
 
     /// Sets `IP_TTL`.
@@ -689,7 +794,13 @@ impl UdpSocket {
     ///
     /// See [`broadcast`](UdpSocket::broadcast).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.io.get_ref().set_ttl(ttl)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().set_ttl(ttl),
+            Inner::Sim(sim) => {
+                sim.options().ttl = ttl;
+                Ok(())
+            }
+        }
     }
 
     /// `IP_MULTICAST_LOOP`.
@@ -711,7 +822,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn multicast_loop_v4(&self) -> io::Result<bool> {
-        self.io.get_ref().multicast_loop_v4()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().multicast_loop_v4(),
+            Inner::Sim(sim) => Ok(sim.options().multicast_loop_v4),
+        }
     }
 
     /// Sets `IP_MULTICAST_LOOP`.
@@ -724,7 +838,13 @@ impl UdpSocket {
     ///
     /// See [`multicast_loop_v4`](UdpSocket::multicast_loop_v4).
     pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
-        self.io.get_ref().set_multicast_loop_v4(on)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().set_multicast_loop_v4(on),
+            Inner::Sim(sim) => {
+                sim.options().multicast_loop_v4 = on;
+                Ok(())
+            }
+        }
     }
 
     /// `IP_MULTICAST_TTL`.
@@ -737,7 +857,10 @@ impl UdpSocket {
     ///
     /// See [`multicast_loop_v4`](UdpSocket::multicast_loop_v4).
     pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
-        self.io.get_ref().multicast_ttl_v4()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().multicast_ttl_v4(),
+            Inner::Sim(sim) => Ok(sim.options().multicast_ttl_v4),
+        }
     }
 
     /// Sets `IP_MULTICAST_TTL`.
@@ -750,7 +873,13 @@ impl UdpSocket {
     ///
     /// See [`multicast_loop_v4`](UdpSocket::multicast_loop_v4).
     pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
-        self.io.get_ref().set_multicast_ttl_v4(ttl)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().set_multicast_ttl_v4(ttl),
+            Inner::Sim(sim) => {
+                sim.options().multicast_ttl_v4 = ttl;
+                Ok(())
+            }
+        }
     }
 
     /// `IPV6_MULTICAST_LOOP`.
@@ -771,7 +900,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn multicast_loop_v6(&self) -> io::Result<bool> {
-        self.io.get_ref().multicast_loop_v6()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().multicast_loop_v6(),
+            Inner::Sim(sim) => Ok(sim.options().multicast_loop_v6),
+        }
     }
 
     /// Sets `IPV6_MULTICAST_LOOP`.
@@ -784,7 +916,13 @@ impl UdpSocket {
     ///
     /// See [`multicast_loop_v6`](UdpSocket::multicast_loop_v6).
     pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
-        self.io.get_ref().set_multicast_loop_v6(on)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().set_multicast_loop_v6(on),
+            Inner::Sim(sim) => {
+                sim.options().multicast_loop_v6 = on;
+                Ok(())
+            }
+        }
     }
 
     /// Joins the IPv4 multicast group `multiaddr` on the interface with address `interface`
@@ -808,7 +946,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
-        self.io.get_ref().join_multicast_v4(&multiaddr, &interface)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().join_multicast_v4(&multiaddr, &interface),
+            Inner::Sim(_) => simulation::net::check_multicast(multiaddr.is_multicast()),
+        }
     }
 
     /// Leaves an IPv4 multicast group; see [`join_multicast_v4`](UdpSocket::join_multicast_v4).
@@ -821,7 +962,10 @@ impl UdpSocket {
     ///
     /// See [`join_multicast_v4`](UdpSocket::join_multicast_v4).
     pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
-        self.io.get_ref().leave_multicast_v4(&multiaddr, &interface)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().leave_multicast_v4(&multiaddr, &interface),
+            Inner::Sim(_) => simulation::net::check_multicast(multiaddr.is_multicast()),
+        }
     }
 
     /// Joins the IPv6 multicast group `multiaddr` on interface index `interface` (0: any).
@@ -841,7 +985,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        self.io.get_ref().join_multicast_v6(multiaddr, interface)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().join_multicast_v6(multiaddr, interface),
+            Inner::Sim(_) => simulation::net::check_multicast(multiaddr.is_multicast()),
+        }
     }
 
     /// Leaves an IPv6 multicast group.
@@ -854,7 +1001,10 @@ impl UdpSocket {
     ///
     /// See [`join_multicast_v6`](UdpSocket::join_multicast_v6).
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        self.io.get_ref().leave_multicast_v6(multiaddr, interface)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().leave_multicast_v6(multiaddr, interface),
+            Inner::Sim(_) => simulation::net::check_multicast(multiaddr.is_multicast()),
+        }
     }
 
     /// The backend the socket is registered with.
@@ -869,19 +1019,52 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn backend(&self) -> Backend {
-        self.io.backend()
+        match &self.inner {
+            Inner::Os(io) => io.backend(),
+            Inner::Sim(_) => Backend::Sim,
+        }
     }
+}
+
+impl UdpSocket {
+    /// The OS socket, or `Unsupported` for one of the simulation.
+    fn os(&self) -> io::Result<&Io<std::net::UdpSocket>> {
+        match &self.inner {
+            Inner::Os(io) => Ok(io),
+            Inner::Sim(_) => Err(simulation::no_descriptor()),
+        }
+    }
+
+    /// The OS socket, for `AsFd`.
+    ///
+    /// # Panics
+    /// For a socket of the simulation, which has no descriptor.
+    fn os_or_panic(&self) -> &Io<std::net::UdpSocket> {
+        match &self.inner {
+            Inner::Os(io) => io,
+            Inner::Sim(_) => panic!(
+                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
+                 `AsRawFd`)"
+            ),
+        }
+    }
+}
+
+/// A simulated receive's result with an IP address.
+fn ip_from(result: io::Result<(usize, SimAddr)>) -> io::Result<(usize, SocketAddr)> {
+    let (n, from) = result?;
+    Ok((n, from.ip()?))
 }
 
 impl AsFd for UdpSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
+        self.os_or_panic().get_ref().as_fd()
     }
 }
 
 impl AsRawFd for UdpSocket {
     fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
+        self.os_or_panic().get_ref().as_raw_fd()
     }
 }
 

@@ -58,6 +58,7 @@ macro_rules! with_backends {
             "rt-tokio" tokio Tokio "tokio" __anyrt_if_tokio,
             "rt-async-std" async_std AsyncStd "async-std" __anyrt_if_async_std,
             "rt-smol" smol Smol "smol" __anyrt_if_smol,
+            "rt-sim" sim Sim "sim" __anyrt_if_sim,
         }
     };
 }
@@ -67,6 +68,9 @@ macro_rules! with_backends {
 mod async_io;
 pub(crate) mod coop;
 pub(crate) mod supervised;
+// The simulation's world, named by the socket types of `net` in every build.
+#[cfg_attr(not(feature = "rt-sim"), allow(dead_code))]
+pub(crate) mod simulation;
 
 /// The task half of the contract every backend implements, in the order its file lists the
 /// items.
@@ -114,8 +118,20 @@ pub(crate) trait Runtime {
     fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort>;
     /// Yields once to the backend's scheduler.
     fn yield_now() -> impl Future<Output = ()> + Send;
+    /// A random number below `n` (at least 1), for choices such as `select!`'s branch order; a
+    /// deterministic backend draws it from its seed.
+    fn random_below(n: u32) -> u32 {
+        fastrand::u32(..n)
+    }
     /// Runs `future` to completion on the current thread.
     fn block_on<F: Future>(future: F) -> F::Output;
+    /// Runs `future` to completion on a thread allowed to block (a blocking closure, a plain
+    /// thread), for the `blocking_*` methods: by parking the thread, unless the backend runs
+    /// blocking closures on its own scheduler's thread (the simulation), where it keeps
+    /// scheduling meanwhile.
+    fn wait<F: Future>(future: F) -> F::Output {
+        futures_lite::future::block_on(future)
+    }
 }
 
 /// What can be registered with a reactor: a descriptor that can be shared between tasks.
@@ -142,6 +158,9 @@ pub(crate) trait Reactor {
     type Timer;
     /// A source registered with the reactor.
     type Io<S: Source>: Send + Sync;
+    /// Whether this backend's sockets are simulated in memory (`rt::simulation`) rather than
+    /// OS sockets registered with it.
+    const SIMULATED: bool = false;
 
     /// The backend's clock: what its timers compare their deadlines with. The real clock, except
     /// under tokio's paused test clock.
@@ -242,7 +261,7 @@ macro_rules! define_backends {
 
         $(
             #[cfg(feature = $feature)]
-            mod $module;
+            pub(crate) mod $module;
         )*
 
         /// One of the async runtimes anyrt can run on.
@@ -491,22 +510,65 @@ macro_rules! define_backends {
             }
         )*
 
-        /// Expands one `#[test]` function per compiled backend; the body of `#[anyrt::test]`.
+        /// Expands one `#[test]` function per compiled backend not in the leading list of
+        /// excluded backends; the body of `#[anyrt::test]`.
         #[doc(hidden)]
         #[macro_export]
         macro_rules! __anyrt_test_each_backend {
-            ($d($d input:tt)*) => {
+            ([$d($d excluded:ident)*] $d($d input:tt)*) => {
+                $d($crate::__anyrt_known_backend!($d excluded);)*
                 $(
                     $crate::$gate! {
-                        $crate::__anyrt_test_on_backend! { $module $Variant $d($d input)* }
+                        $crate::__anyrt_unless_excluded! {
+                            $module [$d($d excluded)*]
+                            $crate::__anyrt_test_on_backend! { $module $Variant $d($d input)* }
+                        }
                     }
                 )*
+            };
+        }
+
+        /// The first block if `$a` and `$b` are the same backend's module, else the second.
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __anyrt_if_same {
+            $(
+                ($module $module {$d($d same:tt)*} {$d($d other:tt)*}) => { $d($d same)* };
+            )*
+            ($d a:ident $d b:ident {$d($d same:tt)*} {$d($d other:tt)*}) => { $d($d other)* };
+        }
+
+        /// Nothing for a backend's module name; a compile error naming the backends otherwise.
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! __anyrt_known_backend {
+            $(($module) => {};)*
+            ($d other:ident) => {
+                compile_error!(concat!(
+                    "anyrt: `except` names a backend anyrt does not have: `",
+                    stringify!($d other),
+                    "`; the backends are:",
+                    $(" `", stringify!($module), "`",)*
+                ));
             };
         }
     };
 }
 
 with_backends!(define_backends![$]);
+
+/// `$items`, unless `$module` is in the list.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __anyrt_unless_excluded {
+    ($module:ident [] $($items:tt)*) => { $($items)* };
+    ($module:ident [$first:ident $($rest:ident)*] $($items:tt)*) => {
+        $crate::__anyrt_if_same! { $module $first
+            {}
+            { $crate::__anyrt_unless_excluded! { $module [$($rest)*] $($items)* } }
+        }
+    };
+}
 
 // Executors of the application's (`anyrt::custom`), in every build; after the macros above,
 // which it uses.
@@ -629,7 +691,13 @@ fn in_custom_scope() -> bool {
 /// A random number below `n` (at least 1): the one place anyrt draws randomness (`select!`'s
 /// branch order), so that a deterministic backend can make it seeded.
 pub(crate) fn random_below(n: u32) -> u32 {
-    fastrand::u32(..n)
+    on!(current(), |Rt| Rt::random_below(n))
+}
+
+/// Whether the backend serving a call made here has a simulated network instead of OS sockets.
+#[inline]
+pub(crate) fn simulated() -> bool {
+    on!(current(), |Rt| ReactorOf::<Rt>::SIMULATED)
 }
 
 /// Whether this thread is running async code (a task, or the future of a `block_on`), where
@@ -710,6 +778,11 @@ pub(crate) fn block_on<F: Future>(kind: Kind, future: F) -> F::Output {
     refuse_block_on_in_async_code();
     let _scope = ScopeGuard::enter(Scope::BlockOn(kind));
     on!(kind, |Rt| Rt::block_on(future))
+}
+
+/// Runs `future` to completion for a `blocking_*` method, on a thread allowed to block.
+pub(crate) fn wait<F: Future>(future: F) -> F::Output {
+    on!(current(), |Rt| Rt::wait(future))
 }
 
 /// The backend half of a [`crate::task::JoinHandle`]: a compiled backend's handle, or a custom

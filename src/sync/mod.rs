@@ -84,5 +84,5 @@ fn block_on_sync<F: Future>(what: &str, future: F) -> F::Output {
              call it inside `spawn_blocking`"
         );
     }
-    futures_lite::future::block_on(future)
+    crate::rt::wait(future)
 }

@@ -167,3 +167,33 @@ async fn a_request_that_outlives_its_timeout_fails_with_timed_out() -> io::Resul
     silent.abort();
     Ok(())
 }
+
+/// With 30 s request timeouts, a server that never answers costs 30 s on a real runtime; in the
+/// simulation the timeout fires in virtual time, exactly at 30 s, in milliseconds of real time.
+#[cfg(feature = "rt-sim")]
+#[test]
+fn thirty_second_timeouts_take_milliseconds_in_the_simulation() {
+    let real = std::time::Instant::now();
+    for seed in 0..10 {
+        anyrt::sim::Sim::new(seed).block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:7000").await.unwrap();
+            let silent = anyrt::spawn(async move {
+                let (stream, _) = listener.accept().await?;
+                anyrt::time::sleep(Duration::from_secs(3600)).await;
+                drop(stream);
+                io::Result::Ok(())
+            });
+            let kv = Client::new("127.0.0.1:7000".parse().unwrap(), Duration::from_secs(30));
+            let start = anyrt::time::Instant::now();
+            let error = kv.request(Request::Get("a".into())).await.unwrap_err();
+            assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+            assert_eq!(start.elapsed(), Duration::from_secs(30));
+            silent.abort();
+        });
+    }
+    assert!(
+        real.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        real.elapsed()
+    );
+}

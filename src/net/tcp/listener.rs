@@ -1,6 +1,7 @@
 //! [`TcpListener`] and [`Incoming`].
 
 use std::fmt;
+use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -12,6 +13,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::TcpStream;
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::rt::simulation::{self, SimAddr, SimListener};
 use crate::rt::{Direction, Io};
 use crate::Backend;
 
@@ -40,7 +42,13 @@ use crate::Backend;
 /// # }).unwrap();
 /// ```
 pub struct TcpListener {
-    io: Io<std::net::TcpListener>,
+    inner: Inner,
+}
+
+/// An OS listener registered with the serving backend's reactor, or one of the simulation.
+enum Inner {
+    Os(Io<std::net::TcpListener>),
+    Sim(SimListener),
 }
 
 impl TcpListener {
@@ -61,6 +69,11 @@ impl TcpListener {
     /// See [`TcpListener`].
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         each_addr(&addr, |addr| async move {
+            if crate::rt::simulated() {
+                return SimListener::bind(SimAddr::Ip(addr)).map(|sim| TcpListener {
+                    inner: Inner::Sim(sim),
+                });
+            }
             bind_std(addr).and_then(Self::from_std)
         })
         .await
@@ -84,9 +97,12 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        if crate::rt::simulated() {
+            return Err(simulation::no_descriptor());
+        }
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
-            io: Io::new(listener)?,
+            inner: Inner::Os(Io::new(listener)?),
         })
     }
 
@@ -107,7 +123,10 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn into_std(self) -> io::Result<std::net::TcpListener> {
-        self.io.into_inner()
+        match self.inner {
+            Inner::Os(io) => io.into_inner(),
+            Inner::Sim(_) => Err(simulation::no_descriptor()),
+        }
     }
 
     /// Waits for a connection; returns it with the peer's address. Several tasks may wait on
@@ -127,8 +146,13 @@ impl TcpListener {
     ///
     /// See [`TcpListener`].
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (stream, addr) = self.io.io(Direction::Read, |l| l.accept()).await?;
-        Ok((TcpStream::from_accepted(stream)?, addr))
+        match &self.inner {
+            Inner::Os(io) => {
+                let (stream, addr) = io.io(Direction::Read, |l| l.accept()).await?;
+                Ok((TcpStream::from_accepted(stream)?, addr))
+            }
+            Inner::Sim(_) => poll_fn(|cx| self.poll_accept(cx)).await,
+        }
     }
 
     /// Polls for a connection. Only the waker of the last call is woken; use
@@ -152,8 +176,16 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let (stream, addr) = ready!(self.io.poll_io(Direction::Read, cx, |l| l.accept()))?;
-        Poll::Ready(TcpStream::from_accepted(stream).map(|s| (s, addr)))
+        match &self.inner {
+            Inner::Os(io) => {
+                let (stream, addr) = ready!(io.poll_io(Direction::Read, cx, |l| l.accept()))?;
+                Poll::Ready(TcpStream::from_accepted(stream).map(|s| (s, addr)))
+            }
+            Inner::Sim(sim) => {
+                let (stream, addr) = ready!(sim.poll_accept(cx))?;
+                Poll::Ready(addr.ip().map(|addr| (TcpStream::simulated(stream), addr)))
+            }
+        }
     }
 
     /// A stream of incoming connections. It never ends; an accept error is yielded as an item
@@ -206,7 +238,10 @@ impl TcpListener {
     ///
     /// See [`TcpListener`].
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().local_addr(),
+            Inner::Sim(sim) => sim.local_addr().ip(),
+        }
     }
 
     /// `IP_TTL` of the sockets this listener accepts.
@@ -226,7 +261,10 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn ttl(&self) -> io::Result<u32> {
-        self.io.get_ref().ttl()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().ttl(),
+            Inner::Sim(sim) => Ok(sim.ttl()),
+        }
     }
 
     /// Sets `IP_TTL`; see [`ttl`](TcpListener::ttl).
@@ -239,7 +277,13 @@ impl TcpListener {
     ///
     /// See [`ttl`](TcpListener::ttl).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.io.get_ref().set_ttl(ttl)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().set_ttl(ttl),
+            Inner::Sim(sim) => {
+                sim.set_ttl(ttl);
+                Ok(())
+            }
+        }
     }
 
     /// The backend the listener is registered with.
@@ -254,19 +298,44 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn backend(&self) -> Backend {
-        self.io.backend()
+        match &self.inner {
+            Inner::Os(io) => io.backend(),
+            Inner::Sim(_) => Backend::Sim,
+        }
+    }
+}
+
+impl TcpListener {
+    pub(crate) fn simulated(sim: SimListener) -> TcpListener {
+        TcpListener {
+            inner: Inner::Sim(sim),
+        }
+    }
+
+    /// The OS listener, for `AsFd`.
+    ///
+    /// # Panics
+    /// For a listener of the simulation, which has no descriptor.
+    fn os(&self) -> &Io<std::net::TcpListener> {
+        match &self.inner {
+            Inner::Os(io) => io,
+            Inner::Sim(_) => panic!(
+                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
+                 `AsRawFd`)"
+            ),
+        }
     }
 }
 
 impl AsFd for TcpListener {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
+        self.os().get_ref().as_fd()
     }
 }
 
 impl AsRawFd for TcpListener {
     fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
+        self.os().get_ref().as_raw_fd()
     }
 }
 

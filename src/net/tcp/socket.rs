@@ -4,12 +4,14 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::stream::connect_socket;
 use super::{TcpListener, TcpStream};
+use crate::rt::simulation::{self, SimAddr, SimListener};
 
 /// A TCP socket not yet connected or listening, to set options first.
 ///
@@ -35,17 +37,56 @@ use super::{TcpListener, TcpStream};
 /// # }).unwrap();
 /// ```
 pub struct TcpSocket {
-    socket: Socket,
+    inner: Inner,
+}
+
+/// An OS socket, or the options of a socket of the simulation, kept until it connects or
+/// listens.
+enum Inner {
+    Os(Socket),
+    Sim(Mutex<SimSocket>),
+}
+
+/// What a simulated `TcpSocket` remembers.
+#[derive(Clone, Copy, Debug)]
+struct SimSocket {
+    v6: bool,
+    bound: Option<SocketAddr>,
+    reuseaddr: bool,
+    reuseport: bool,
+    send_buffer_size: u32,
+    recv_buffer_size: u32,
+    nodelay: bool,
+    linger: Option<Duration>,
+    keepalive: bool,
 }
 
 impl TcpSocket {
     fn new(domain: Domain) -> io::Result<TcpSocket> {
+        if crate::rt::simulated() {
+            let options = SimSocket {
+                v6: domain == Domain::IPV6,
+                bound: None,
+                reuseaddr: false,
+                reuseport: false,
+                send_buffer_size: 256 * 1024,
+                recv_buffer_size: 256 * 1024,
+                nodelay: false,
+                linger: None,
+                keepalive: false,
+            };
+            return Ok(TcpSocket {
+                inner: Inner::Sim(Mutex::new(options)),
+            });
+        }
         let socket = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
         socket.set_nonblocking(true)?;
         if domain == Domain::IPV6 {
             socket.set_only_v6(true)?;
         }
-        Ok(TcpSocket { socket })
+        Ok(TcpSocket {
+            inner: Inner::Os(socket),
+        })
     }
 
     /// A new IPv4 socket.
@@ -91,7 +132,13 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn set_reuseaddr(&self, reuseaddr: bool) -> io::Result<()> {
-        self.socket.set_reuse_address(reuseaddr)
+        match &self.inner {
+            Inner::Os(socket) => socket.set_reuse_address(reuseaddr),
+            Inner::Sim(sim) => {
+                lock(sim).reuseaddr = reuseaddr;
+                Ok(())
+            }
+        }
     }
 
     /// Whether `SO_REUSEADDR` is set.
@@ -111,7 +158,10 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn reuseaddr(&self) -> io::Result<bool> {
-        self.socket.reuse_address()
+        match &self.inner {
+            Inner::Os(socket) => socket.reuse_address(),
+            Inner::Sim(sim) => Ok(lock(sim).reuseaddr),
+        }
     }
 
     /// Sets `SO_REUSEPORT` (Unix, except Solaris and illumos).
@@ -131,7 +181,13 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_reuseport(&self, reuseport: bool) -> io::Result<()> {
-        self.socket.set_reuse_port(reuseport)
+        match &self.inner {
+            Inner::Os(socket) => socket.set_reuse_port(reuseport),
+            Inner::Sim(sim) => {
+                lock(sim).reuseport = reuseport;
+                Ok(())
+            }
+        }
     }
 
     /// Whether `SO_REUSEPORT` is set.
@@ -144,7 +200,10 @@ impl TcpSocket {
     ///
     /// See [`set_reuseport`](TcpSocket::set_reuseport).
     pub fn reuseport(&self) -> io::Result<bool> {
-        self.socket.reuse_port()
+        match &self.inner {
+            Inner::Os(socket) => socket.reuse_port(),
+            Inner::Sim(sim) => Ok(lock(sim).reuseport),
+        }
     }
 
     /// Sets `SO_SNDBUF`. The OS may round it (Linux doubles it).
@@ -166,7 +225,13 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_send_buffer_size(&self, size: u32) -> io::Result<()> {
-        self.socket.set_send_buffer_size(size as usize)
+        match &self.inner {
+            Inner::Os(socket) => socket.set_send_buffer_size(size as usize),
+            Inner::Sim(sim) => {
+                lock(sim).send_buffer_size = size;
+                Ok(())
+            }
+        }
     }
 
     /// `SO_SNDBUF`.
@@ -179,7 +244,10 @@ impl TcpSocket {
     ///
     /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
     pub fn send_buffer_size(&self) -> io::Result<u32> {
-        self.socket.send_buffer_size().map(|n| n as u32)
+        match &self.inner {
+            Inner::Os(socket) => socket.send_buffer_size().map(|n| n as u32),
+            Inner::Sim(sim) => Ok(lock(sim).send_buffer_size),
+        }
     }
 
     /// Sets `SO_RCVBUF`. The OS may round it (Linux doubles it).
@@ -192,7 +260,13 @@ impl TcpSocket {
     ///
     /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
     pub fn set_recv_buffer_size(&self, size: u32) -> io::Result<()> {
-        self.socket.set_recv_buffer_size(size as usize)
+        match &self.inner {
+            Inner::Os(socket) => socket.set_recv_buffer_size(size as usize),
+            Inner::Sim(sim) => {
+                lock(sim).recv_buffer_size = size;
+                Ok(())
+            }
+        }
     }
 
     /// `SO_RCVBUF`.
@@ -205,7 +279,10 @@ impl TcpSocket {
     ///
     /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
     pub fn recv_buffer_size(&self) -> io::Result<u32> {
-        self.socket.recv_buffer_size().map(|n| n as u32)
+        match &self.inner {
+            Inner::Os(socket) => socket.recv_buffer_size().map(|n| n as u32),
+            Inner::Sim(sim) => Ok(lock(sim).recv_buffer_size),
+        }
     }
 
     /// Sets `TCP_NODELAY` for the connection this socket makes.
@@ -218,7 +295,13 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.socket.set_tcp_nodelay(nodelay)
+        match &self.inner {
+            Inner::Os(socket) => socket.set_tcp_nodelay(nodelay),
+            Inner::Sim(sim) => {
+                lock(sim).nodelay = nodelay;
+                Ok(())
+            }
+        }
     }
 
     /// Whether `TCP_NODELAY` is set (off unless set).
@@ -236,7 +319,10 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.socket.tcp_nodelay()
+        match &self.inner {
+            Inner::Os(socket) => socket.tcp_nodelay(),
+            Inner::Sim(sim) => Ok(lock(sim).nodelay),
+        }
     }
 
     /// Sets `SO_LINGER`; see [`TcpStream::set_linger`].
@@ -256,7 +342,13 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
-        self.socket.set_linger(linger)
+        match &self.inner {
+            Inner::Os(socket) => socket.set_linger(linger),
+            Inner::Sim(sim) => {
+                lock(sim).linger = linger;
+                Ok(())
+            }
+        }
     }
 
     /// `SO_LINGER`.
@@ -269,7 +361,10 @@ impl TcpSocket {
     ///
     /// See [`set_linger`](TcpSocket::set_linger).
     pub fn linger(&self) -> io::Result<Option<Duration>> {
-        self.socket.linger()
+        match &self.inner {
+            Inner::Os(socket) => socket.linger(),
+            Inner::Sim(sim) => Ok(lock(sim).linger),
+        }
     }
 
     /// Sets `SO_KEEPALIVE`.
@@ -289,7 +384,13 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
-        self.socket.set_keepalive(keepalive)
+        match &self.inner {
+            Inner::Os(socket) => socket.set_keepalive(keepalive),
+            Inner::Sim(sim) => {
+                lock(sim).keepalive = keepalive;
+                Ok(())
+            }
+        }
     }
 
     /// Whether `SO_KEEPALIVE` is set.
@@ -302,7 +403,10 @@ impl TcpSocket {
     ///
     /// See [`set_keepalive`](TcpSocket::set_keepalive).
     pub fn keepalive(&self) -> io::Result<bool> {
-        self.socket.keepalive()
+        match &self.inner {
+            Inner::Os(socket) => socket.keepalive(),
+            Inner::Sim(sim) => Ok(lock(sim).keepalive),
+        }
     }
 
     /// Binds the socket to `addr`.
@@ -315,7 +419,19 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
-        self.socket.bind(&addr.into())
+        match &self.inner {
+            Inner::Os(socket) => socket.bind(&addr.into()),
+            Inner::Sim(sim) => {
+                let mut sim = lock(sim);
+                if sim.v6 != addr.is_ipv6() {
+                    return Err(io::Error::from_raw_os_error(
+                        rustix::io::Errno::INVAL.raw_os_error(),
+                    ));
+                }
+                sim.bound = Some(simulation::net::bind_addr(addr)?);
+                Ok(())
+            }
+        }
     }
 
     /// The address the socket is bound to.
@@ -335,7 +451,18 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        crate::net::addr::socket_addr(self.socket.local_addr()?)
+        match &self.inner {
+            Inner::Os(socket) => crate::net::addr::socket_addr(socket.local_addr()?),
+            Inner::Sim(sim) => {
+                let sim = lock(sim);
+                let unspecified = if sim.v6 {
+                    SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
+                } else {
+                    SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
+                };
+                Ok(sim.bound.unwrap_or(unspecified))
+            }
+        }
     }
 
     /// Connects to `addr`, consuming the socket.
@@ -352,9 +479,21 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        // A socket from `from_std_stream` may still be blocking.
-        self.socket.set_nonblocking(true)?;
-        connect_socket(self.socket, addr).await
+        match self.inner {
+            Inner::Os(socket) => {
+                // A socket from `from_std_stream` may still be blocking.
+                socket.set_nonblocking(true)?;
+                connect_socket(socket, addr).await
+            }
+            Inner::Sim(sim) => {
+                let sim = sim.into_inner().unwrap_or_else(PoisonError::into_inner);
+                let stream = simulation::connect(SimAddr::Ip(addr))?;
+                let stream = TcpStream::simulated(stream);
+                stream.set_nodelay(sim.nodelay)?;
+                stream.set_linger(sim.linger)?;
+                Ok(stream)
+            }
+        }
     }
 
     /// Starts listening with a queue of `backlog` connections, consuming the socket.
@@ -367,8 +506,24 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
-        self.socket.listen(backlog.min(i32::MAX as u32) as i32)?;
-        TcpListener::from_std(self.socket.into())
+        match self.inner {
+            Inner::Os(socket) => {
+                socket.listen(backlog.min(i32::MAX as u32) as i32)?;
+                TcpListener::from_std(socket.into())
+            }
+            Inner::Sim(sim) => {
+                let sim = sim.into_inner().unwrap_or_else(PoisonError::into_inner);
+                let unspecified = if sim.v6 {
+                    SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
+                } else {
+                    SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
+                };
+                let addr = sim.bound.unwrap_or(unspecified);
+                Ok(TcpListener::simulated(SimListener::bind(SimAddr::Ip(
+                    addr,
+                ))?))
+            }
+        }
     }
 
     /// Wraps a std stream's socket, for its options (tokio's `TcpSocket::from_std_stream`).
@@ -386,20 +541,30 @@ impl TcpSocket {
     /// ```
     pub fn from_std_stream(stream: std::net::TcpStream) -> TcpSocket {
         TcpSocket {
-            socket: Socket::from(stream),
+            inner: Inner::Os(Socket::from(stream)),
         }
     }
 }
 
+fn lock(sim: &Mutex<SimSocket>) -> MutexGuard<'_, SimSocket> {
+    sim.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl AsFd for TcpSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.socket.as_fd()
+        match &self.inner {
+            Inner::Os(socket) => socket.as_fd(),
+            Inner::Sim(_) => panic!(
+                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
+                 `AsRawFd`)"
+            ),
+        }
     }
 }
 
 impl AsRawFd for TcpSocket {
     fn as_raw_fd(&self) -> RawFd {
-        self.socket.as_raw_fd()
+        self.as_fd().as_raw_fd()
     }
 }
 

@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::TcpStream;
-use crate::net::stream::{read_traits, shutdown_write, write_traits};
+use crate::net::stream::{read_traits, write_traits};
 
 /// The read half of a [`TcpStream`], borrowed; see [`TcpStream::split`].
 #[derive(Debug)]
@@ -320,7 +320,7 @@ impl OwnedWriteHalf {
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
         if self.shutdown_on_drop {
-            let _ = shutdown_write(&self.stream.io);
+            let _ = self.stream.conn.shutdown_write();
         }
     }
 }
@@ -349,10 +349,10 @@ impl AsRef<TcpStream> for OwnedWriteHalf {
     }
 }
 
-read_traits!(ReadHalf<'_>, |this| &this.stream.io);
-write_traits!(WriteHalf<'_>, |this| &this.stream.io);
-read_traits!(OwnedReadHalf, |this| &this.stream.io);
-write_traits!(OwnedWriteHalf, |this| &this.stream.io);
+read_traits!(ReadHalf<'_>, |this| &this.stream.conn);
+write_traits!(WriteHalf<'_>, |this| &this.stream.conn);
+read_traits!(OwnedReadHalf, |this| &this.stream.conn);
+write_traits!(OwnedWriteHalf, |this| &this.stream.conn);
 
 /// Two halves of different streams were given to `reunite`; both are returned.
 #[derive(Debug)]

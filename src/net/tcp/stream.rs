@@ -1,7 +1,7 @@
 //! [`TcpStream`].
 
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::sync::Arc;
@@ -13,7 +13,8 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::io::{Interest, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
-use crate::net::stream::{read_traits, shutdown_write, write_traits};
+use crate::net::stream::{read_traits, write_traits, Conn};
+use crate::rt::simulation::{self, SimAddr, SimStream};
 use crate::rt::{Direction, Io};
 use crate::Backend;
 
@@ -37,7 +38,7 @@ use crate::Backend;
 /// # }).unwrap();
 /// ```
 pub struct TcpStream {
-    pub(crate) io: Io<std::net::TcpStream>,
+    pub(crate) conn: Conn<std::net::TcpStream>,
 }
 
 impl TcpStream {
@@ -62,6 +63,9 @@ impl TcpStream {
     /// See [`TcpStream`].
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         each_addr(&addr, |addr| async move {
+            if crate::rt::simulated() {
+                return simulation::connect(SimAddr::Ip(addr)).map(TcpStream::simulated);
+            }
             // Non-blocking from the start where the OS allows it: one system call fewer.
             #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
             let kind = Type::STREAM.nonblocking();
@@ -92,10 +96,19 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        if crate::rt::simulated() {
+            return Err(simulation::no_descriptor());
+        }
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
-            io: Io::new(stream)?,
+            conn: Conn::Os(Io::new(stream)?),
         })
+    }
+
+    pub(crate) fn simulated(stream: SimStream) -> TcpStream {
+        TcpStream {
+            conn: Conn::Sim(stream),
+        }
     }
 
     pub(crate) fn from_accepted(stream: std::net::TcpStream) -> io::Result<TcpStream> {
@@ -120,7 +133,10 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
-        self.io.into_inner()
+        match self.conn {
+            Conn::Os(io) => io.into_inner(),
+            Conn::Sim(_) => Err(simulation::no_descriptor()),
+        }
     }
 
     /// The address of the peer.
@@ -133,7 +149,10 @@ impl TcpStream {
     ///
     /// See [`TcpStream`].
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
+        match &self.conn {
+            Conn::Os(io) => io.get_ref().peer_addr(),
+            Conn::Sim(sim) => sim.peer_addr().ip(),
+        }
     }
 
     /// The local address of the connection.
@@ -153,7 +172,10 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        match &self.conn {
+            Conn::Os(io) => io.get_ref().local_addr(),
+            Conn::Sim(sim) => sim.local_addr().ip(),
+        }
     }
 
     /// Sets `TCP_NODELAY`: with `true`, small writes are sent at once instead of being
@@ -177,7 +199,13 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.io.get_ref().set_nodelay(nodelay)
+        match &self.conn {
+            Conn::Os(io) => io.get_ref().set_nodelay(nodelay),
+            Conn::Sim(sim) => {
+                sim.options().nodelay = nodelay;
+                Ok(())
+            }
+        }
     }
 
     /// Whether `TCP_NODELAY` is set; see [`set_nodelay`](TcpStream::set_nodelay).
@@ -190,7 +218,10 @@ impl TcpStream {
     ///
     /// See [`set_nodelay`](TcpStream::set_nodelay).
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.io.get_ref().nodelay()
+        match &self.conn {
+            Conn::Os(io) => io.get_ref().nodelay(),
+            Conn::Sim(sim) => Ok(sim.options().nodelay),
+        }
     }
 
     /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes dropping the stream reset the connection
@@ -214,7 +245,13 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
-        SockRef::from(self.io.get_ref()).set_linger(linger)
+        match &self.conn {
+            Conn::Os(io) => SockRef::from(io.get_ref()).set_linger(linger),
+            Conn::Sim(sim) => {
+                sim.options().linger = linger;
+                Ok(())
+            }
+        }
     }
 
     /// The `SO_LINGER` setting.
@@ -227,7 +264,10 @@ impl TcpStream {
     ///
     /// See [`set_linger`](TcpStream::set_linger).
     pub fn linger(&self) -> io::Result<Option<Duration>> {
-        SockRef::from(self.io.get_ref()).linger()
+        match &self.conn {
+            Conn::Os(io) => SockRef::from(io.get_ref()).linger(),
+            Conn::Sim(sim) => Ok(sim.options().linger),
+        }
     }
 
     /// `IP_TTL` of the packets this stream sends.
@@ -248,7 +288,10 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn ttl(&self) -> io::Result<u32> {
-        self.io.get_ref().ttl()
+        match &self.conn {
+            Conn::Os(io) => io.get_ref().ttl(),
+            Conn::Sim(sim) => Ok(sim.options().ttl),
+        }
     }
 
     /// Sets `IP_TTL`; see [`ttl`](TcpStream::ttl).
@@ -261,7 +304,13 @@ impl TcpStream {
     ///
     /// See [`ttl`](TcpStream::ttl).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.io.get_ref().set_ttl(ttl)
+        match &self.conn {
+            Conn::Os(io) => io.get_ref().set_ttl(ttl),
+            Conn::Sim(sim) => {
+                sim.options().ttl = ttl;
+                Ok(())
+            }
+        }
     }
 
     /// Reads received data without removing it from the queue; waits for data or end-of-file.
@@ -294,7 +343,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |s| s.peek(buf)).await
+        self.conn.peek(buf, std::net::TcpStream::peek).await
     }
 
     /// Waits until the stream is ready for one of `interest`'s directions.
@@ -321,7 +370,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        crate::io::ready(&self.io, interest).await
+        self.conn.ready(interest).await
     }
 
     /// Waits until the stream is readable: data, end-of-file or an error to read. Then call
@@ -359,7 +408,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub async fn readable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Read).await
+        self.conn.ready_in(Direction::Read).await
     }
 
     /// Waits until the stream is writable. Then call [`try_write`](TcpStream::try_write).
@@ -384,7 +433,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub async fn writable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Write).await
+        self.conn.ready_in(Direction::Write).await
     }
 
     /// Polls for read readiness (one waker per direction; use
@@ -407,7 +456,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready(Direction::Read, cx)
+        self.conn.poll_ready(Direction::Read, cx)
     }
 
     /// Polls for write readiness; see [`poll_read_ready`](TcpStream::poll_read_ready).
@@ -420,7 +469,7 @@ impl TcpStream {
     ///
     /// See [`poll_read_ready`](TcpStream::poll_read_ready).
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.poll_ready(Direction::Write, cx)
+        self.conn.poll_ready(Direction::Write, cx)
     }
 
     /// Reads what is there now, without waiting. Makes the system call whether or not the
@@ -435,7 +484,7 @@ impl TcpStream {
     ///
     /// See [`readable`](TcpStream::readable).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |s| (&*s).read(buf))
+        self.conn.try_read(buf)
     }
 
     /// Like [`try_read`](TcpStream::try_read), into several buffers.
@@ -459,8 +508,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Read, |s| (&*s).read_vectored(bufs))
+        self.conn.try_read_vectored(bufs)
     }
 
     /// Writes what fits now, without waiting.
@@ -473,7 +521,7 @@ impl TcpStream {
     ///
     /// See [`writable`](TcpStream::writable).
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Write, |s| (&*s).write(buf))
+        self.conn.try_write(buf)
     }
 
     /// Like [`try_write`](TcpStream::try_write), from several buffers.
@@ -496,8 +544,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.io
-            .try_io(Direction::Write, |s| (&*s).write_vectored(bufs))
+        self.conn.try_write_vectored(bufs)
     }
 
     /// Runs `f`, a system call of yours on this socket (through [`AsRawFd`]), once and at once;
@@ -528,7 +575,7 @@ impl TcpStream {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        crate::io::try_io(&self.io, interest, f)
+        crate::io::try_io(self.conn.os()?, interest, f)
     }
 
     /// Closes the write half of the connection: the peer reads end-of-file once it has read
@@ -545,7 +592,7 @@ impl TcpStream {
     ///
     /// See [`TcpListener`](crate::net::TcpListener).
     pub async fn shutdown(&mut self) -> io::Result<()> {
-        shutdown_write(&self.io)
+        self.conn.shutdown_write()
     }
 
     /// Borrowed halves, to read and write from two futures of one task (in a `select!` or a
@@ -623,7 +670,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn backend(&self) -> Backend {
-        self.io.backend()
+        self.conn.backend()
     }
 }
 
@@ -638,28 +685,24 @@ pub(crate) async fn connect_socket(socket: Socket, addr: SocketAddr) -> io::Resu
         Err(e) if in_progress(&e) => {}
         Err(e) => return Err(e),
     }
-    let stream = TcpStream {
-        io: Io::new(std::net::TcpStream::from(socket))?,
-    };
+    let io = Io::new(std::net::TcpStream::from(socket))?;
     // Wait for writability first, as tokio and async-io do: asking the socket first (it is often
     // connected at once on loopback) measured 1.4-1.6x native's connect + accept on async-io,
     // waiting first 0.98x. Then the peer's address says connected, the socket's error failed;
     // neither is a spurious wake-up, which waits again. (The op never answers `WouldBlock`
     // without asking the socket: that would forget readiness that was real, and tokio reports
     // a finished connect once.)
-    stream.io.ready(Direction::Write).await?;
-    stream
-        .io
-        .io(Direction::Write, |s| match s.peer_addr() {
-            Ok(_) => Ok(()),
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => match s.take_error()? {
-                Some(error) => Err(error),
-                None => Err(io::ErrorKind::WouldBlock.into()),
-            },
-            Err(e) => Err(e),
-        })
-        .await?;
-    Ok(stream)
+    io.ready(Direction::Write).await?;
+    io.io(Direction::Write, |s| match s.peer_addr() {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == io::ErrorKind::NotConnected => match s.take_error()? {
+            Some(error) => Err(error),
+            None => Err(io::ErrorKind::WouldBlock.into()),
+        },
+        Err(e) => Err(e),
+    })
+    .await?;
+    Ok(TcpStream { conn: Conn::Os(io) })
 }
 
 fn in_progress(error: &io::Error) -> bool {
@@ -669,13 +712,13 @@ fn in_progress(error: &io::Error) -> bool {
 
 impl AsFd for TcpStream {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
+        self.conn.os_or_panic().get_ref().as_fd()
     }
 }
 
 impl AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
+        self.conn.os_or_panic().get_ref().as_raw_fd()
     }
 }
 
@@ -689,7 +732,7 @@ impl fmt::Debug for TcpStream {
     }
 }
 
-read_traits!(TcpStream, |this| &this.io);
-write_traits!(TcpStream, |this| &this.io);
-read_traits!({'a} &'a TcpStream, |this| &this.io);
-write_traits!({'a} &'a TcpStream, |this| &this.io);
+read_traits!(TcpStream, |this| &this.conn);
+write_traits!(TcpStream, |this| &this.conn);
+read_traits!({'a} &'a TcpStream, |this| &this.conn);
+write_traits!({'a} &'a TcpStream, |this| &this.conn);

@@ -1,12 +1,15 @@
 //! [`UnixDatagram`].
 
 use std::fmt;
+use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
 use crate::io::{Interest, Ready};
+use crate::net::stream::now;
+use crate::rt::simulation::{self, SimAddr, SimDatagram};
 use crate::rt::{Direction, Io};
 use crate::Backend;
 
@@ -27,7 +30,13 @@ use crate::Backend;
 /// # }).unwrap();
 /// ```
 pub struct UnixDatagram {
-    io: Io<std::os::unix::net::UnixDatagram>,
+    inner: Inner,
+}
+
+/// An OS socket registered with the serving backend's reactor, or one of the simulation.
+enum Inner {
+    Os(Io<std::os::unix::net::UnixDatagram>),
+    Sim(SimDatagram),
 }
 
 impl UnixDatagram {
@@ -56,6 +65,10 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixDatagram> {
+        if crate::rt::simulated() {
+            let path = path.as_ref().to_path_buf();
+            return SimDatagram::bind(SimAddr::Unix(Some(path))).map(UnixDatagram::simulated);
+        }
         UnixDatagram::from_std(std::os::unix::net::UnixDatagram::bind(path)?)
     }
 
@@ -69,6 +82,9 @@ impl UnixDatagram {
     ///
     /// See [`bind`](UnixDatagram::bind).
     pub fn unbound() -> io::Result<UnixDatagram> {
+        if crate::rt::simulated() {
+            return SimDatagram::bind(SimAddr::Unix(None)).map(UnixDatagram::simulated);
+        }
         UnixDatagram::from_std(std::os::unix::net::UnixDatagram::unbound()?)
     }
 
@@ -82,6 +98,10 @@ impl UnixDatagram {
     ///
     /// See [`UnixDatagram`].
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        if crate::rt::simulated() {
+            let (a, b) = SimDatagram::unix_pair()?;
+            return Ok((UnixDatagram::simulated(a), UnixDatagram::simulated(b)));
+        }
         let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
         Ok((UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?))
     }
@@ -103,9 +123,12 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub fn from_std(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        if crate::rt::simulated() {
+            return Err(simulation::no_descriptor());
+        }
         socket.set_nonblocking(true)?;
         Ok(UnixDatagram {
-            io: Io::new(socket)?,
+            inner: Inner::Os(Io::new(socket)?),
         })
     }
 
@@ -119,7 +142,10 @@ impl UnixDatagram {
     ///
     /// See [`from_std`](UnixDatagram::from_std).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
-        self.io.into_inner()
+        match self.inner {
+            Inner::Os(io) => io.into_inner(),
+            Inner::Sim(_) => Err(simulation::no_descriptor()),
+        }
     }
 
     /// Connects the socket to `path` (not async, as in tokio).
@@ -144,7 +170,10 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
-        self.io.get_ref().connect(path)
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().connect(path),
+            Inner::Sim(sim) => sim.connect(SimAddr::Unix(Some(path.as_ref().to_path_buf()))),
+        }
     }
 
     /// Sends to the connected peer.
@@ -161,7 +190,10 @@ impl UnixDatagram {
     ///
     /// See [`UnixDatagram`].
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.io(Direction::Write, |s| s.send(buf)).await
+        match &self.inner {
+            Inner::Os(io) => io.io(Direction::Write, |s| s.send(buf)).await,
+            Inner::Sim(sim) => sim.send(buf),
+        }
     }
 
     /// Receives from the connected peer; a datagram longer than `buf` is truncated.
@@ -178,7 +210,12 @@ impl UnixDatagram {
     ///
     /// See [`UnixDatagram`].
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.io(Direction::Read, |s| s.recv(buf)).await
+        match &self.inner {
+            Inner::Os(io) => io.io(Direction::Read, |s| s.recv(buf)).await,
+            Inner::Sim(sim) => poll_fn(|cx| sim.poll_recv_from(cx, buf, false))
+                .await
+                .map(|(n, _)| n),
+        }
     }
 
     /// Sends to the socket bound at `path`.
@@ -196,7 +233,10 @@ impl UnixDatagram {
     /// See [`bind`](UnixDatagram::bind).
     pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
         let path = path.as_ref();
-        self.io.io(Direction::Write, |s| s.send_to(buf, path)).await
+        match &self.inner {
+            Inner::Os(io) => io.io(Direction::Write, |s| s.send_to(buf, path)).await,
+            Inner::Sim(sim) => sim.send_to(buf, &SimAddr::Unix(Some(path.to_path_buf()))),
+        }
     }
 
     /// Receives a datagram and its sender's address.
@@ -213,7 +253,13 @@ impl UnixDatagram {
     ///
     /// See [`bind`](UnixDatagram::bind).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io.io(Direction::Read, |s| s.recv_from(buf)).await
+        match &self.inner {
+            Inner::Os(io) => io.io(Direction::Read, |s| s.recv_from(buf)).await,
+            Inner::Sim(sim) => {
+                let (n, from) = poll_fn(|cx| sim.poll_recv_from(cx, buf, false)).await?;
+                Ok((n, from.unix()?))
+            }
+        }
     }
 
     /// Waits until the socket is ready for one of `interest`'s directions.
@@ -238,7 +284,10 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        crate::io::ready(&self.io, interest).await
+        match &self.inner {
+            Inner::Os(io) => crate::io::ready(io, interest).await,
+            Inner::Sim(sim) => Ok(poll_fn(|cx| sim.poll_ready_for(interest, cx)).await),
+        }
     }
 
     /// Waits until a datagram can be received.
@@ -263,7 +312,13 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub async fn readable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Read).await
+        match &self.inner {
+            Inner::Os(io) => io.ready(Direction::Read).await,
+            Inner::Sim(sim) => {
+                poll_fn(|cx| sim.poll_ready(Direction::Read, cx)).await;
+                Ok(())
+            }
+        }
     }
 
     /// Waits until a datagram can be sent.
@@ -286,7 +341,10 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub async fn writable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Write).await
+        match &self.inner {
+            Inner::Os(io) => io.ready(Direction::Write).await,
+            Inner::Sim(_) => Ok(()),
+        }
     }
 
     /// Sends to the connected peer now, without waiting.
@@ -299,7 +357,10 @@ impl UnixDatagram {
     ///
     /// See [`readable`](UnixDatagram::readable).
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Write, |s| s.send(buf))
+        match &self.inner {
+            Inner::Os(io) => io.try_io(Direction::Write, |s| s.send(buf)),
+            Inner::Sim(sim) => sim.send(buf),
+        }
     }
 
     /// Receives from the connected peer now, without waiting.
@@ -312,7 +373,10 @@ impl UnixDatagram {
     ///
     /// See [`readable`](UnixDatagram::readable).
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |s| s.recv(buf))
+        match &self.inner {
+            Inner::Os(io) => io.try_io(Direction::Read, |s| s.recv(buf)),
+            Inner::Sim(sim) => now(|cx| sim.poll_recv_from(cx, buf, false)).map(|(n, _)| n),
+        }
     }
 
     /// The local address.
@@ -332,7 +396,10 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().local_addr(),
+            Inner::Sim(sim) => sim.local_addr().unix(),
+        }
     }
 
     /// The connected peer's address.
@@ -345,7 +412,10 @@ impl UnixDatagram {
     ///
     /// See [`local_addr`](UnixDatagram::local_addr).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().peer_addr(),
+            Inner::Sim(sim) => sim.peer_addr()?.unix(),
+        }
     }
 
     /// The backend the socket is registered with.
@@ -360,19 +430,44 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub fn backend(&self) -> Backend {
-        self.io.backend()
+        match &self.inner {
+            Inner::Os(io) => io.backend(),
+            Inner::Sim(_) => Backend::Sim,
+        }
+    }
+}
+
+impl UnixDatagram {
+    fn simulated(sim: SimDatagram) -> UnixDatagram {
+        UnixDatagram {
+            inner: Inner::Sim(sim),
+        }
+    }
+
+    /// The OS socket, for `AsFd`.
+    ///
+    /// # Panics
+    /// For a socket of the simulation, which has no descriptor.
+    fn os(&self) -> &Io<std::os::unix::net::UnixDatagram> {
+        match &self.inner {
+            Inner::Os(io) => io,
+            Inner::Sim(_) => panic!(
+                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
+                 `AsRawFd`)"
+            ),
+        }
     }
 }
 
 impl AsFd for UnixDatagram {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
+        self.os().get_ref().as_fd()
     }
 }
 
 impl AsRawFd for UnixDatagram {
     fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
+        self.os().get_ref().as_raw_fd()
     }
 }
 

@@ -1,6 +1,7 @@
 //! [`UnixListener`].
 
 use std::fmt;
+use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
@@ -8,6 +9,7 @@ use std::path::Path;
 use std::task::{ready, Context, Poll};
 
 use super::UnixStream;
+use crate::rt::simulation::{self, SimAddr, SimListener};
 use crate::rt::{Direction, Io};
 use crate::Backend;
 
@@ -37,7 +39,13 @@ use crate::Backend;
 /// # }).unwrap();
 /// ```
 pub struct UnixListener {
-    io: Io<std::os::unix::net::UnixListener>,
+    inner: Inner,
+}
+
+/// An OS listener registered with the serving backend's reactor, or one of the simulation.
+enum Inner {
+    Os(Io<std::os::unix::net::UnixListener>),
+    Sim(SimListener),
 }
 
 impl UnixListener {
@@ -56,6 +64,12 @@ impl UnixListener {
     ///
     /// See [`UnixListener`].
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
+        if crate::rt::simulated() {
+            let sim = SimListener::bind(SimAddr::Unix(Some(path.as_ref().to_path_buf())))?;
+            return Ok(UnixListener {
+                inner: Inner::Sim(sim),
+            });
+        }
         UnixListener::from_std(std::os::unix::net::UnixListener::bind(path)?)
     }
 
@@ -79,9 +93,12 @@ impl UnixListener {
     /// # }).unwrap();
     /// ```
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        if crate::rt::simulated() {
+            return Err(simulation::no_descriptor());
+        }
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
-            io: Io::new(listener)?,
+            inner: Inner::Os(Io::new(listener)?),
         })
     }
 
@@ -95,7 +112,10 @@ impl UnixListener {
     ///
     /// See [`from_std`](UnixListener::from_std).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
-        self.io.into_inner()
+        match self.inner {
+            Inner::Os(io) => io.into_inner(),
+            Inner::Sim(_) => Err(simulation::no_descriptor()),
+        }
     }
 
     /// Waits for a connection.
@@ -112,8 +132,13 @@ impl UnixListener {
     ///
     /// See [`UnixListener`].
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (stream, addr) = self.io.io(Direction::Read, |l| l.accept()).await?;
-        Ok((UnixStream::from_std(stream)?, addr))
+        match &self.inner {
+            Inner::Os(io) => {
+                let (stream, addr) = io.io(Direction::Read, |l| l.accept()).await?;
+                Ok((UnixStream::from_std(stream)?, addr))
+            }
+            Inner::Sim(_) => poll_fn(|cx| self.poll_accept(cx)).await,
+        }
     }
 
     /// Polls for a connection (one waker: use [`accept`](UnixListener::accept) from several
@@ -139,8 +164,19 @@ impl UnixListener {
     /// # }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        let (stream, addr) = ready!(self.io.poll_io(Direction::Read, cx, |l| l.accept()))?;
-        Poll::Ready(UnixStream::from_std(stream).map(|s| (s, addr)))
+        match &self.inner {
+            Inner::Os(io) => {
+                let (stream, addr) = ready!(io.poll_io(Direction::Read, cx, |l| l.accept()))?;
+                Poll::Ready(UnixStream::from_std(stream).map(|s| (s, addr)))
+            }
+            Inner::Sim(sim) => {
+                let (stream, addr) = ready!(sim.poll_accept(cx))?;
+                Poll::Ready(
+                    addr.unix()
+                        .map(|addr| (UnixStream::simulated(stream), addr)),
+                )
+            }
+        }
     }
 
     /// The address the listener is bound to.
@@ -162,7 +198,10 @@ impl UnixListener {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        match &self.inner {
+            Inner::Os(io) => io.get_ref().local_addr(),
+            Inner::Sim(sim) => sim.local_addr().unix(),
+        }
     }
 
     /// The backend the listener is registered with.
@@ -171,19 +210,38 @@ impl UnixListener {
     ///
     /// See [`TcpListener::backend`](crate::net::TcpListener::backend).
     pub fn backend(&self) -> Backend {
-        self.io.backend()
+        match &self.inner {
+            Inner::Os(io) => io.backend(),
+            Inner::Sim(_) => Backend::Sim,
+        }
+    }
+}
+
+impl UnixListener {
+    /// The OS listener, for `AsFd`.
+    ///
+    /// # Panics
+    /// For a listener of the simulation, which has no descriptor.
+    fn os(&self) -> &Io<std::os::unix::net::UnixListener> {
+        match &self.inner {
+            Inner::Os(io) => io,
+            Inner::Sim(_) => panic!(
+                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
+                 `AsRawFd`)"
+            ),
+        }
     }
 }
 
 impl AsFd for UnixListener {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
+        self.os().get_ref().as_fd()
     }
 }
 
 impl AsRawFd for UnixListener {
     fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
+        self.os().get_ref().as_raw_fd()
     }
 }
 

@@ -53,6 +53,15 @@ impl UCred {
     }
 }
 
+/// The credentials of this process: a simulated peer is always this process.
+fn own_cred() -> UCred {
+    UCred {
+        pid: Some(std::process::id() as i32),
+        uid: rustix::process::getuid().as_raw(),
+        gid: rustix::process::getgid().as_raw(),
+    }
+}
+
 /// `SO_PEERCRED`, through rustix (safe), on the platforms that have it.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn peer_cred(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<UCred> {

@@ -3,7 +3,7 @@
 use std::error::Error;
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, Read, Write};
+use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
@@ -13,7 +13,8 @@ use socket2::{Domain, SockAddr, Socket, Type};
 
 use super::UCred;
 use crate::io::{Interest, Ready};
-use crate::net::stream::{read_traits, shutdown_write, write_traits};
+use crate::net::stream::{read_traits, write_traits, Conn};
+use crate::rt::simulation::{self, SimAddr, SimStream};
 use crate::rt::{Direction, Io};
 use crate::Backend;
 
@@ -38,7 +39,7 @@ use crate::Backend;
 /// # }).unwrap();
 /// ```
 pub struct UnixStream {
-    pub(crate) io: Io<std::os::unix::net::UnixStream>,
+    pub(crate) conn: Conn<std::os::unix::net::UnixStream>,
 }
 
 impl UnixStream {
@@ -57,6 +58,10 @@ impl UnixStream {
     ///
     /// See [`UnixListener`](crate::net::UnixListener).
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
+        if crate::rt::simulated() {
+            let path = path.as_ref().to_path_buf();
+            return simulation::connect(SimAddr::Unix(Some(path))).map(UnixStream::simulated);
+        }
         let addr = SockAddr::unix(path)?;
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
         socket.set_nonblocking(true)?;
@@ -65,21 +70,23 @@ impl UnixStream {
             Err(e) if e.raw_os_error() == Some(rustix::io::Errno::INPROGRESS.raw_os_error()) => {}
             Err(e) => return Err(e),
         }
-        let stream = UnixStream {
-            io: Io::new(std::os::unix::net::UnixStream::from(
-                std::os::fd::OwnedFd::from(socket),
-            ))?,
-        };
+        let io = Io::new(std::os::unix::net::UnixStream::from(
+            std::os::fd::OwnedFd::from(socket),
+        ))?;
         poll_fn(|cx| {
-            stream
-                .io
-                .poll_io(Direction::Write, cx, |s| match s.take_error()? {
-                    Some(error) => Err(error),
-                    None => Ok(()),
-                })
+            io.poll_io(Direction::Write, cx, |s| match s.take_error()? {
+                Some(error) => Err(error),
+                None => Ok(()),
+            })
         })
         .await?;
-        Ok(stream)
+        Ok(UnixStream { conn: Conn::Os(io) })
+    }
+
+    pub(crate) fn simulated(stream: SimStream) -> UnixStream {
+        UnixStream {
+            conn: Conn::Sim(stream),
+        }
     }
 
     /// A pair of connected streams (not async, as in tokio).
@@ -92,6 +99,10 @@ impl UnixStream {
     ///
     /// See [`UnixStream`].
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        if crate::rt::simulated() {
+            let (a, b) = SimStream::unix_pair();
+            return Ok((UnixStream::simulated(a), UnixStream::simulated(b)));
+        }
         let (a, b) = std::os::unix::net::UnixStream::pair()?;
         Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
     }
@@ -114,9 +125,12 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        if crate::rt::simulated() {
+            return Err(simulation::no_descriptor());
+        }
         stream.set_nonblocking(true)?;
         Ok(UnixStream {
-            io: Io::new(stream)?,
+            conn: Conn::Os(Io::new(stream)?),
         })
     }
 
@@ -130,7 +144,10 @@ impl UnixStream {
     ///
     /// See [`from_std`](UnixStream::from_std).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
-        self.io.into_inner()
+        match self.conn {
+            Conn::Os(io) => io.into_inner(),
+            Conn::Sim(_) => Err(simulation::no_descriptor()),
+        }
     }
 
     /// The local address (unnamed for a client or a pair).
@@ -150,7 +167,10 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().local_addr()
+        match &self.conn {
+            Conn::Os(io) => io.get_ref().local_addr(),
+            Conn::Sim(sim) => sim.local_addr().unix(),
+        }
     }
 
     /// The peer's address.
@@ -163,7 +183,10 @@ impl UnixStream {
     ///
     /// See [`local_addr`](UnixStream::local_addr).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.io.get_ref().peer_addr()
+        match &self.conn {
+            Conn::Os(io) => io.get_ref().peer_addr(),
+            Conn::Sim(sim) => sim.peer_addr().unix(),
+        }
     }
 
     /// The peer's credentials when it connected (`SO_PEERCRED`).
@@ -185,7 +208,10 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub fn peer_cred(&self) -> io::Result<UCred> {
-        super::peer_cred(self.io.get_ref().as_fd())
+        match &self.conn {
+            Conn::Os(io) => super::peer_cred(io.get_ref().as_fd()),
+            Conn::Sim(_) => Ok(super::own_cred()),
+        }
     }
 
     /// Waits until the stream is ready for one of `interest`'s directions.
@@ -210,7 +236,7 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        crate::io::ready(&self.io, interest).await
+        self.conn.ready(interest).await
     }
 
     /// Waits until the stream is readable.
@@ -235,7 +261,7 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub async fn readable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Read).await
+        self.conn.ready_in(Direction::Read).await
     }
 
     /// Waits until the stream is writable.
@@ -258,7 +284,7 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub async fn writable(&self) -> io::Result<()> {
-        self.io.ready(Direction::Write).await
+        self.conn.ready_in(Direction::Write).await
     }
 
     /// Reads what is there now, without waiting.
@@ -271,7 +297,7 @@ impl UnixStream {
     ///
     /// See [`readable`](UnixStream::readable).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Read, |s| (&*s).read(buf))
+        self.conn.try_read(buf)
     }
 
     /// Writes what fits now, without waiting.
@@ -284,7 +310,7 @@ impl UnixStream {
     ///
     /// See [`readable`](UnixStream::readable).
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io.try_io(Direction::Write, |s| (&*s).write(buf))
+        self.conn.try_write(buf)
     }
 
     /// Runs `f` once and at once; see [`TcpStream::try_io`](crate::net::TcpStream::try_io).
@@ -310,7 +336,7 @@ impl UnixStream {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        crate::io::try_io(&self.io, interest, f)
+        crate::io::try_io(self.conn.os()?, interest, f)
     }
 
     /// Closes the write half: the peer reads end-of-file. Succeeds if the peer already closed.
@@ -323,7 +349,7 @@ impl UnixStream {
     ///
     /// See [`UnixStream`].
     pub async fn shutdown(&mut self) -> io::Result<()> {
-        shutdown_write(&self.io)
+        self.conn.shutdown_write()
     }
 
     /// Borrowed halves; see [`TcpStream::split`](crate::net::TcpStream::split).
@@ -388,19 +414,19 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub fn backend(&self) -> Backend {
-        self.io.backend()
+        self.conn.backend()
     }
 }
 
 impl AsFd for UnixStream {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.io.get_ref().as_fd()
+        self.conn.os_or_panic().get_ref().as_fd()
     }
 }
 
 impl AsRawFd for UnixStream {
     fn as_raw_fd(&self) -> RawFd {
-        self.io.get_ref().as_raw_fd()
+        self.conn.os_or_panic().get_ref().as_raw_fd()
     }
 }
 
@@ -414,10 +440,10 @@ impl fmt::Debug for UnixStream {
     }
 }
 
-read_traits!(UnixStream, |this| &this.io);
-write_traits!(UnixStream, |this| &this.io);
-read_traits!({'a} &'a UnixStream, |this| &this.io);
-write_traits!({'a} &'a UnixStream, |this| &this.io);
+read_traits!(UnixStream, |this| &this.conn);
+write_traits!(UnixStream, |this| &this.conn);
+read_traits!({'a} &'a UnixStream, |this| &this.conn);
+write_traits!({'a} &'a UnixStream, |this| &this.conn);
 
 /// The read half of a [`UnixStream`], borrowed; see [`UnixStream::split`].
 #[derive(Debug)]
@@ -501,7 +527,7 @@ impl OwnedWriteHalf {
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
         if self.shutdown_on_drop {
-            let _ = shutdown_write(&self.stream.io);
+            let _ = self.stream.conn.shutdown_write();
         }
     }
 }
@@ -518,10 +544,10 @@ impl AsRef<UnixStream> for OwnedWriteHalf {
     }
 }
 
-read_traits!(ReadHalf<'_>, |this| &this.stream.io);
-write_traits!(WriteHalf<'_>, |this| &this.stream.io);
-read_traits!(OwnedReadHalf, |this| &this.stream.io);
-write_traits!(OwnedWriteHalf, |this| &this.stream.io);
+read_traits!(ReadHalf<'_>, |this| &this.stream.conn);
+write_traits!(WriteHalf<'_>, |this| &this.stream.conn);
+read_traits!(OwnedReadHalf, |this| &this.stream.conn);
+write_traits!(OwnedWriteHalf, |this| &this.stream.conn);
 
 /// Two halves of different streams were given to `reunite`; both are returned.
 #[derive(Debug)]
