@@ -177,6 +177,9 @@ pub(crate) struct World {
     pub(crate) net: Mutex<Network>,
     /// The hosts, fixed when the simulation starts; host 0 is the default one.
     pub(crate) hosts: Box<[Host]>,
+    /// Tasks to drop (their simulation ended, or their host crashed), and whether there are.
+    dead: Mutex<Vec<Runnable>>,
+    has_dead: AtomicBool,
     /// Hosts to start again (bounced), for the driver of `Sim::run`, and its waker.
     restarts: Mutex<(Vec<u32>, Option<Waker>)>,
 }
@@ -303,8 +306,10 @@ impl World {
     fn schedule(&self, id: u64, host: u32, epoch: u32, runnable: Runnable) {
         if self.closed.load(Ordering::Acquire) || self.hosts[host as usize].epoch() != epoch {
             // The simulation is over, or the task's host crashed: dropping the runnable drops
-            // the task's future.
-            drop(runnable);
+            // the task's future, later, at a point where no lock is held (a wake may come from
+            // under a socket's lock, which the future's destructor takes again).
+            lock(&self.dead).push(runnable);
+            self.has_dead.store(true, Ordering::Release);
         } else if self.drives_this_thread() {
             lock(&self.sched).runnable.push((runnable, host, epoch));
         } else {
@@ -349,7 +354,8 @@ impl World {
             sched.runnable = kept;
             stale
         };
-        drop(queued);
+        lock(&self.dead).extend(queued.into_iter().map(|(runnable, _, _)| runnable));
+        self.has_dead.store(true, Ordering::Release);
         let waiting: Vec<Waker> = lock(&self.tasks)
             .slots
             .iter()
@@ -368,12 +374,27 @@ impl World {
             closures.mailbox = kept;
             stale
         };
-        drop(mail);
+        lock(&self.dead).extend(mail.into_iter().filter_map(|mail| match mail {
+            Mail::Task(_, _, _, runnable) => Some(runnable),
+            Mail::Main(_) => None,
+        }));
     }
 
     /// Marks host `host` up again, for its software to be started in its new life.
     pub(crate) fn restart(&self, host: u32) {
         self.hosts[host as usize].up.store(true, Ordering::Release);
+    }
+
+    /// Drops the tasks marked dead, and those their destructors mark, outside every lock.
+    fn bury(&self) {
+        loop {
+            self.has_dead.store(false, Ordering::Release);
+            let dead = std::mem::take(&mut *lock(&self.dead));
+            if dead.is_empty() {
+                return;
+            }
+            drop(dead);
+        }
     }
 
     /// Asks the driver of `Sim::run` to start host `host`'s software again.
@@ -656,6 +677,8 @@ impl World {
             .chain(hosts)
             .collect(),
             restarts: Mutex::new((Vec::new(), None)),
+            dead: Mutex::new(Vec::new()),
+            has_dead: AtomicBool::new(false),
         });
         CURRENT.with(|c| *c.borrow_mut() = Some(world.clone()));
         DRIVING.set(Arc::as_ptr(&world) as usize);
@@ -678,6 +701,9 @@ impl World {
         let mut future = pin!(future);
         let mut polls_since_queued: u32 = 0;
         loop {
+            if self.has_dead.load(Ordering::Acquire) {
+                self.bury();
+            }
             // No task is polled while a closure runs, so what closures do lands between the
             // same two polls in every run.
             let mut time_may_move = true;
@@ -757,6 +783,7 @@ impl Drop for End {
             for (waker, _) in waiting.into_iter().flatten() {
                 waker.wake();
             }
+            world.bury();
         }));
         lock(&world.timers).clear();
         CURRENT.with(|c| *c.borrow_mut() = None);
