@@ -11,6 +11,7 @@ use std::net::Shutdown;
 use std::task::{Context, Poll, Waker};
 
 use crate::io::{Interest, Ready};
+use crate::rt::coop;
 use crate::rt::simulation::SimStream;
 use crate::rt::{Direction, Io, Source};
 use crate::Backend;
@@ -77,22 +78,26 @@ where
         }
     }
 
+    // Reads, writes and peeks spend the task's cooperative budget here, for every backend and
+    // the simulation alike: a loop over a stream that always has data (or room) yields now and
+    // then, as under tokio.
+
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        match self {
+        coop::poll_cooperative(cx, |cx| match self {
             Conn::Os(io) => io.poll_io(Direction::Read, cx, |s| (&*s).read(buf)),
             Conn::Sim(sim) => sim.poll_read(cx, buf, false),
-        }
+        })
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match self {
+        coop::poll_cooperative(cx, |cx| match self {
             Conn::Os(io) => io.poll_io(Direction::Write, cx, |s| (&*s).write(buf)),
             Conn::Sim(sim) => sim.poll_write(cx, buf),
-        }
+        })
     }
 
     pub(crate) fn poll_write_vectored(
@@ -100,10 +105,10 @@ where
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match self {
+        coop::poll_cooperative(cx, |cx| match self {
             Conn::Os(io) => io.poll_io(Direction::Write, cx, |s| (&*s).write_vectored(bufs)),
             Conn::Sim(sim) => sim.poll_write_vectored(cx, bufs),
-        }
+        })
     }
 
     /// Shuts the write half down, sending FIN. `shutdown(2)` never blocks, so no readiness is
@@ -125,10 +130,13 @@ where
         buf: &mut [u8],
         peek_os: fn(&S, &mut [u8]) -> io::Result<usize>,
     ) -> io::Result<usize> {
-        match self {
-            Conn::Os(io) => io.io(Direction::Read, |s| peek_os(s, buf)).await,
-            Conn::Sim(sim) => poll_fn(|cx| sim.poll_read(cx, buf, true)).await,
-        }
+        coop::cooperative(async {
+            match self {
+                Conn::Os(io) => io.io(Direction::Read, |s| peek_os(s, buf)).await,
+                Conn::Sim(sim) => poll_fn(|cx| sim.poll_read(cx, buf, true)).await,
+            }
+        })
+        .await
     }
 
     pub(crate) fn poll_ready(

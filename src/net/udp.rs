@@ -13,6 +13,7 @@ use crate::io::{Interest, Ready};
 use crate::net::addr::{each_addr, resolve, ToSocketAddrs};
 use crate::net::stream::now;
 use crate::net::tcp::set_v6_only;
+use crate::rt::coop;
 use crate::rt::simulation::{self, SimAddr, SimDatagram};
 use crate::rt::{Direction, Io};
 use crate::Backend;
@@ -179,10 +180,13 @@ impl UdpSocket {
     ///
     /// See [`connect`](UdpSocket::connect).
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        match &self.inner {
-            Inner::Os(io) => io.io(Direction::Write, |s| s.send(buf)).await,
-            Inner::Sim(sim) => sim.send(buf),
-        }
+        coop::cooperative(async {
+            match &self.inner {
+                Inner::Os(io) => io.io(Direction::Write, |s| s.send(buf)).await,
+                Inner::Sim(sim) => sim.send(buf),
+            }
+        })
+        .await
     }
 
     /// Receives a datagram from the connected peer; see [`UdpSocket`] for truncation and
@@ -200,12 +204,15 @@ impl UdpSocket {
     ///
     /// See [`connect`](UdpSocket::connect).
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match &self.inner {
-            Inner::Os(io) => io.io(Direction::Read, |s| s.recv(buf)).await,
-            Inner::Sim(sim) => poll_fn(|cx| sim.poll_recv_from(cx, buf, false))
-                .await
-                .map(|(n, _)| n),
-        }
+        coop::cooperative(async {
+            match &self.inner {
+                Inner::Os(io) => io.io(Direction::Read, |s| s.recv(buf)).await,
+                Inner::Sim(sim) => poll_fn(|cx| sim.poll_recv_from(cx, buf, false))
+                    .await
+                    .map(|(n, _)| n),
+            }
+        })
+        .await
     }
 
     /// Sends `buf` to `target`, resolved like every address (its first address is used).
@@ -228,10 +235,13 @@ impl UdpSocket {
                 "no addresses to send data to",
             ));
         };
-        match &self.inner {
-            Inner::Os(io) => io.io(Direction::Write, |s| s.send_to(buf, target)).await,
-            Inner::Sim(sim) => sim.send_to(buf, &SimAddr::Ip(target)),
-        }
+        coop::cooperative(async {
+            match &self.inner {
+                Inner::Os(io) => io.io(Direction::Write, |s| s.send_to(buf, target)).await,
+                Inner::Sim(sim) => sim.send_to(buf, &SimAddr::Ip(target)),
+            }
+        })
+        .await
     }
 
     /// Receives a datagram and the address it came from.
@@ -248,10 +258,13 @@ impl UdpSocket {
     ///
     /// See [`UdpSocket`].
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        match &self.inner {
-            Inner::Os(io) => io.io(Direction::Read, |s| s.recv_from(buf)).await,
-            Inner::Sim(sim) => ip_from(poll_fn(|cx| sim.poll_recv_from(cx, buf, false)).await),
-        }
+        coop::cooperative(async {
+            match &self.inner {
+                Inner::Os(io) => io.io(Direction::Read, |s| s.recv_from(buf)).await,
+                Inner::Sim(sim) => ip_from(poll_fn(|cx| sim.poll_recv_from(cx, buf, false)).await),
+            }
+        })
+        .await
     }
 
     /// Like [`recv_from`](UdpSocket::recv_from), leaving the datagram queued.
@@ -281,10 +294,13 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        match &self.inner {
-            Inner::Os(io) => io.io(Direction::Read, |s| s.peek_from(buf)).await,
-            Inner::Sim(sim) => ip_from(poll_fn(|cx| sim.poll_recv_from(cx, buf, true)).await),
-        }
+        coop::cooperative(async {
+            match &self.inner {
+                Inner::Os(io) => io.io(Direction::Read, |s| s.peek_from(buf)).await,
+                Inner::Sim(sim) => ip_from(poll_fn(|cx| sim.poll_recv_from(cx, buf, true)).await),
+            }
+        })
+        .await
     }
 
     /// Waits until the socket is ready for one of `interest`'s directions.
@@ -447,10 +463,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match &self.inner {
+        coop::poll_cooperative(cx, |cx| match &self.inner {
             Inner::Os(io) => io.poll_io(Direction::Write, cx, |s| s.send(buf)),
             Inner::Sim(sim) => Poll::Ready(sim.send(buf)),
-        }
+        })
     }
 
     /// Polls to receive a datagram from the connected peer, into `buf`; returns its length
@@ -464,10 +480,10 @@ impl UdpSocket {
     ///
     /// See [`poll_send`](UdpSocket::poll_send).
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        match &self.inner {
+        coop::poll_cooperative(cx, |cx| match &self.inner {
             Inner::Os(io) => io.poll_io(Direction::Read, cx, |s| s.recv(buf)),
             Inner::Sim(sim) => sim.poll_recv_from(cx, buf, false).map_ok(|(n, _)| n),
-        }
+        })
     }
 
     /// Polls to send `buf` to `target`.
@@ -497,10 +513,10 @@ impl UdpSocket {
         buf: &[u8],
         target: SocketAddr,
     ) -> Poll<io::Result<usize>> {
-        match &self.inner {
+        coop::poll_cooperative(cx, |cx| match &self.inner {
             Inner::Os(io) => io.poll_io(Direction::Write, cx, |s| s.send_to(buf, target)),
             Inner::Sim(sim) => Poll::Ready(sim.send_to(buf, &SimAddr::Ip(target))),
-        }
+        })
     }
 
     /// Polls to receive a datagram into `buf`, with its sender's address.
@@ -517,10 +533,10 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<(usize, SocketAddr)>> {
-        match &self.inner {
+        coop::poll_cooperative(cx, |cx| match &self.inner {
             Inner::Os(io) => io.poll_io(Direction::Read, cx, |s| s.recv_from(buf)),
             Inner::Sim(sim) => sim.poll_recv_from(cx, buf, false).map(ip_from),
-        }
+        })
     }
 
     /// Sends to the connected peer now, without waiting.

@@ -777,6 +777,8 @@ fn refuse_block_on_in_async_code() {
 pub(crate) fn block_on<F: Future>(kind: Kind, future: F) -> F::Output {
     refuse_block_on_in_async_code();
     let _scope = ScopeGuard::enter(Scope::BlockOn(kind));
+    // Polled like a task, with a budget per poll, on every backend.
+    let future = coop::Budgeted::new(future);
     on!(kind, |Rt| Rt::block_on(future))
 }
 

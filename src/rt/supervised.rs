@@ -2,7 +2,8 @@
 //!
 //! async-std re-raises a task's panic in the awaiter and cancels only through an `async fn`;
 //! async-task (under smol and anyrt's local executor) cancels a task when its handle is dropped.
-//! Every task's future runs inside [`CatchUnwind`], so a panic becomes a [`JoinError`]. Two
+//! Every task's future runs inside [`CatchUnwind`], so a panic becomes a [`JoinError`] (and each
+//! poll gets a fresh cooperative budget, see `coop.rs`). Two
 //! handles then give the abort contract:
 //!
 //! - [`SupervisedTask`] (async-std, blocking closures, local tasks): the future runs inside
@@ -27,6 +28,7 @@ use async_task::FallibleTask;
 use atomic_waker::AtomicWaker;
 use pin_project_lite::pin_project;
 
+use super::coop::TaskBudget;
 use super::RemoteAbort;
 use crate::task::JoinError;
 
@@ -131,6 +133,8 @@ impl<F: Future> Future for CatchUnwind<F> {
     type Output = Result<F::Output, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Every task anyrt polls itself passes here, whichever executor runs it.
+        let _budget = TaskBudget::start();
         let future = self.as_mut().project().future.as_pin_mut();
         let future = future.expect("anyrt: a task was polled after it completed");
         let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {

@@ -6,7 +6,7 @@
 //! keeps working when polled from any thread or any other executor.
 
 use std::cell::Cell;
-use std::future::Future;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::panic::AssertUnwindSafe;
@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::task::{ready, Context, Poll, Waker};
 use std::time::Instant;
 
-use ::tokio::task::coop::poll_proceed;
+use ::tokio::task::coop::{poll_proceed, unconstrained};
 
 use ::tokio::io::unix::AsyncFd;
 use ::tokio::io::Interest;
@@ -485,7 +485,8 @@ impl Reactor for Tokio {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             result => return result,
         }
-        io.fd.async_io(interest(direction), |fd| op(&fd.0)).await
+        // Unconstrained, as in `poll_io`.
+        unconstrained(io.fd.async_io(interest(direction), |fd| op(&fd.0))).await
     }
 
     fn poll_io<S: Source, R>(
@@ -494,31 +495,44 @@ impl Reactor for Tokio {
         cx: &mut Context<'_>,
         mut op: impl FnMut(&S) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        loop {
-            let ready = match direction {
-                Direction::Read => io.fd.poll_read_ready(cx),
-                Direction::Write => io.fd.poll_write_ready(cx),
-            };
-            let mut guard = match ready {
-                Poll::Ready(guard) => guard?,
-                Poll::Pending if direction == Direction::Read => {
-                    ready!(io.poll_error(cx));
-                    // An error alone: the operation reports it (and consumes it).
-                    match io.try_io(Interest::ERROR, &mut op) {
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                        result => return Poll::Ready(result),
-                    }
+        // The operations of `net` spend the task's budget themselves (`coop.rs`), on every
+        // backend; tokio's readiness poll would spend a second unit: it runs unconstrained.
+        let poll = poll_fn(|cx| poll_io(io, direction, cx, &mut op));
+        pin!(unconstrained(poll)).poll(cx)
+    }
+}
+
+/// [`Reactor::poll_io`] on tokio, whose readiness polls spend tokio's budget.
+fn poll_io<S: Source, R>(
+    io: &TokioIo<S>,
+    direction: Direction,
+    cx: &mut Context<'_>,
+    mut op: impl FnMut(&S) -> io::Result<R>,
+) -> Poll<io::Result<R>> {
+    loop {
+        let ready = match direction {
+            Direction::Read => io.fd.poll_read_ready(cx),
+            Direction::Write => io.fd.poll_write_ready(cx),
+        };
+        let mut guard = match ready {
+            Poll::Ready(guard) => guard?,
+            Poll::Pending if direction == Direction::Read => {
+                ready!(io.poll_error(cx));
+                // An error alone: the operation reports it (and consumes it).
+                match io.try_io(Interest::ERROR, &mut op) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                    result => return Poll::Ready(result),
                 }
-                Poll::Pending => return Poll::Pending,
-            };
-            if direction == Direction::Read {
-                io.end_error_wait();
             }
-            match guard.try_io(|fd| op(&fd.get_ref().0)) {
-                Ok(result) => return Poll::Ready(result),
-                // Would block: the guard cleared the readiness; wait for the next event.
-                Err(_would_block) => continue,
-            }
+            Poll::Pending => return Poll::Pending,
+        };
+        if direction == Direction::Read {
+            io.end_error_wait();
+        }
+        match guard.try_io(|fd| op(&fd.get_ref().0)) {
+            Ok(result) => return Poll::Ready(result),
+            // Would block: the guard cleared the readiness; wait for the next event.
+            Err(_would_block) => continue,
         }
     }
 }

@@ -13,6 +13,7 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::TcpStream;
 use crate::net::addr::{each_addr, ToSocketAddrs};
+use crate::rt::coop;
 use crate::rt::simulation::{self, SimAddr, SimListener};
 use crate::rt::{Direction, Io};
 use crate::Backend;
@@ -148,9 +149,11 @@ impl TcpListener {
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         match &self.inner {
             Inner::Os(io) => {
-                let (stream, addr) = io.io(Direction::Read, |l| l.accept()).await?;
+                let accepted = io.io(Direction::Read, |l| l.accept());
+                let (stream, addr) = coop::cooperative(accepted).await?;
                 Ok((TcpStream::from_accepted(stream)?, addr))
             }
+            // `poll_accept` spends the budget.
             Inner::Sim(_) => poll_fn(|cx| self.poll_accept(cx)).await,
         }
     }
@@ -176,7 +179,7 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        match &self.inner {
+        coop::poll_cooperative(cx, |cx| match &self.inner {
             Inner::Os(io) => {
                 let (stream, addr) = ready!(io.poll_io(Direction::Read, cx, |l| l.accept()))?;
                 Poll::Ready(TcpStream::from_accepted(stream).map(|s| (s, addr)))
@@ -185,7 +188,7 @@ impl TcpListener {
                 let (stream, addr) = ready!(sim.poll_accept(cx))?;
                 Poll::Ready(addr.ip().map(|addr| (TcpStream::simulated(stream), addr)))
             }
-        }
+        })
     }
 
     /// A stream of incoming connections. It never ends; an accept error is yielded as an item

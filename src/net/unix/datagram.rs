@@ -9,6 +9,7 @@ use std::path::Path;
 
 use crate::io::{Interest, Ready};
 use crate::net::stream::now;
+use crate::rt::coop;
 use crate::rt::simulation::{self, SimAddr, SimDatagram};
 use crate::rt::{Direction, Io};
 use crate::Backend;
@@ -190,10 +191,13 @@ impl UnixDatagram {
     ///
     /// See [`UnixDatagram`].
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        match &self.inner {
-            Inner::Os(io) => io.io(Direction::Write, |s| s.send(buf)).await,
-            Inner::Sim(sim) => sim.send(buf),
-        }
+        coop::cooperative(async {
+            match &self.inner {
+                Inner::Os(io) => io.io(Direction::Write, |s| s.send(buf)).await,
+                Inner::Sim(sim) => sim.send(buf),
+            }
+        })
+        .await
     }
 
     /// Receives from the connected peer; a datagram longer than `buf` is truncated.
@@ -210,12 +214,15 @@ impl UnixDatagram {
     ///
     /// See [`UnixDatagram`].
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match &self.inner {
-            Inner::Os(io) => io.io(Direction::Read, |s| s.recv(buf)).await,
-            Inner::Sim(sim) => poll_fn(|cx| sim.poll_recv_from(cx, buf, false))
-                .await
-                .map(|(n, _)| n),
-        }
+        coop::cooperative(async {
+            match &self.inner {
+                Inner::Os(io) => io.io(Direction::Read, |s| s.recv(buf)).await,
+                Inner::Sim(sim) => poll_fn(|cx| sim.poll_recv_from(cx, buf, false))
+                    .await
+                    .map(|(n, _)| n),
+            }
+        })
+        .await
     }
 
     /// Sends to the socket bound at `path`.
@@ -233,10 +240,13 @@ impl UnixDatagram {
     /// See [`bind`](UnixDatagram::bind).
     pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
         let path = path.as_ref();
-        match &self.inner {
-            Inner::Os(io) => io.io(Direction::Write, |s| s.send_to(buf, path)).await,
-            Inner::Sim(sim) => sim.send_to(buf, &SimAddr::Unix(Some(path.to_path_buf()))),
-        }
+        coop::cooperative(async {
+            match &self.inner {
+                Inner::Os(io) => io.io(Direction::Write, |s| s.send_to(buf, path)).await,
+                Inner::Sim(sim) => sim.send_to(buf, &SimAddr::Unix(Some(path.to_path_buf()))),
+            }
+        })
+        .await
     }
 
     /// Receives a datagram and its sender's address.
@@ -253,13 +263,16 @@ impl UnixDatagram {
     ///
     /// See [`bind`](UnixDatagram::bind).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        match &self.inner {
-            Inner::Os(io) => io.io(Direction::Read, |s| s.recv_from(buf)).await,
-            Inner::Sim(sim) => {
-                let (n, from) = poll_fn(|cx| sim.poll_recv_from(cx, buf, false)).await?;
-                Ok((n, from.unix()?))
+        coop::cooperative(async {
+            match &self.inner {
+                Inner::Os(io) => io.io(Direction::Read, |s| s.recv_from(buf)).await,
+                Inner::Sim(sim) => {
+                    let (n, from) = poll_fn(|cx| sim.poll_recv_from(cx, buf, false)).await?;
+                    Ok((n, from.unix()?))
+                }
             }
-        }
+        })
+        .await
     }
 
     /// Waits until the socket is ready for one of `interest`'s directions.

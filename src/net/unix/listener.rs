@@ -9,6 +9,7 @@ use std::path::Path;
 use std::task::{ready, Context, Poll};
 
 use super::UnixStream;
+use crate::rt::coop;
 use crate::rt::simulation::{self, SimAddr, SimListener};
 use crate::rt::{Direction, Io};
 use crate::Backend;
@@ -134,9 +135,11 @@ impl UnixListener {
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         match &self.inner {
             Inner::Os(io) => {
-                let (stream, addr) = io.io(Direction::Read, |l| l.accept()).await?;
+                let accepted = io.io(Direction::Read, |l| l.accept());
+                let (stream, addr) = coop::cooperative(accepted).await?;
                 Ok((UnixStream::from_std(stream)?, addr))
             }
+            // `poll_accept` spends the budget.
             Inner::Sim(_) => poll_fn(|cx| self.poll_accept(cx)).await,
         }
     }
@@ -164,7 +167,7 @@ impl UnixListener {
     /// # }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        match &self.inner {
+        coop::poll_cooperative(cx, |cx| match &self.inner {
             Inner::Os(io) => {
                 let (stream, addr) = ready!(io.poll_io(Direction::Read, cx, |l| l.accept()))?;
                 Poll::Ready(UnixStream::from_std(stream).map(|s| (s, addr)))
@@ -176,7 +179,7 @@ impl UnixListener {
                         .map(|addr| (UnixStream::simulated(stream), addr)),
                 )
             }
-        }
+        })
     }
 
     /// The address the listener is bound to.
