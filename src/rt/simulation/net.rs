@@ -112,6 +112,8 @@ enum Key {
 /// The settings of a link between two hosts (or the default of every link).
 ///
 /// TCP uses the latency and jitter; UDP all of them. Probabilities are clamped to 0..=1.
+// Public through `anyrt::sim` in builds with `rt-sim`; unreachable without it.
+#[cfg_attr(not(feature = "rt-sim"), allow(unreachable_pub))]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Link {
     latency: std::time::Duration,
@@ -121,6 +123,7 @@ pub struct Link {
     reorder: f64,
 }
 
+#[cfg_attr(not(feature = "rt-sim"), allow(unreachable_pub))]
 impl Link {
     /// A link with no latency and no faults.
     pub fn new() -> Link {
