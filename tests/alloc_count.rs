@@ -6,7 +6,7 @@
 //!
 //! | call | tokio | async-std | smol | why |
 //! |---|---|---|---|---|
-//! | `spawn` | 0 | 0 | 0 | on async-std and smol anyrt aborts through async-task's own cancellation (the abort itself allocates, once); an `Arc` of abort state shared with the task was async-std's one extra until 0.1 |
+//! | `spawn` | 0 | 0 | 0 | on async-std and smol anyrt aborts through async-task's own cancellation (the abort itself allocates, once); an `Arc` of abort state shared with the task was async-std's one extra until issue 13 |
 //! | `sleep` (create + first poll) | 0 | 0 | 0 | the backend's own timer, created lazily |
 //! | `timeout` around a ready future | 0 | 0 | 0 | no timer is created at all |
 //! | `Mutex::lock`, uncontended | 0 | 0 | 0 | tokio's semaphore, which allocates nothing to lock (the mutex's own `Arc` is made by its first lock, outside the count) |

@@ -292,9 +292,10 @@ mod abortable {
     /// Turns the shared form of a handle into what an `AbortHandle` holds.
     type Share<T, I> = fn(Arc<AbortableTask<T, I>>) -> Arc<dyn RemoteAbort>;
 
-    /// The handle of a [`CatchUnwind`] task on an async-task executor, which needs no state beside
-    /// the task's own allocation: `abort` cancels through async-task, which drops the future on the
-    /// executor before it tells the awaiter; dropping the handle detaches the task.
+    /// The handle of a [`CatchUnwind`] task on an async-task executor (smol's, a custom one, or
+    /// async-std's through its handle), which needs no state beside the task's own allocation:
+    /// `abort` cancels through async-task, which drops the future on the executor before it
+    /// tells the awaiter; dropping the handle detaches the task.
     ///
     /// A separate `Arc` of abort state, as [`Supervised`] keeps, made spawning 10,000 tasks on smol
     /// 25-40% slower in `benches/paired.rs` than smol's own `spawn`; a bigger task allocation of the
