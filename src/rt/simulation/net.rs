@@ -112,6 +112,8 @@ enum Key {
 /// The settings of a link between two hosts (or the default of every link).
 ///
 /// TCP uses the latency and jitter; UDP all of them. Probabilities are clamped to 0..=1.
+// Public through `anyrt::sim` in builds with `rt-sim`; unreachable without it.
+#[cfg_attr(not(feature = "rt-sim"), allow(unreachable_pub))]
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Link {
     latency: std::time::Duration,
@@ -121,6 +123,7 @@ pub struct Link {
     reorder: f64,
 }
 
+#[cfg_attr(not(feature = "rt-sim"), allow(unreachable_pub))]
 impl Link {
     /// A link with no latency and no faults.
     pub fn new() -> Link {
@@ -714,6 +717,28 @@ pub(crate) fn bind_addr(addr: SocketAddr) -> io::Result<SocketAddr> {
     }
 }
 
+/// Where a listener (or, with `datagram`, a datagram socket) bound to `addr` on the current
+/// host is registered, its address (a free port for port 0), and whether it is loopback-only;
+/// `AddrInUse` for a port taken, `AddrNotAvailable` for an address not of this host.
+fn bind_ip(
+    world: &World,
+    net: &mut Network,
+    addr: SocketAddr,
+    datagram: bool,
+) -> io::Result<(Key, SimAddr, bool)> {
+    let (place, loopback) = place(world, addr.ip(), true)?;
+    let port = match addr.port() {
+        0 => net.ephemeral(place, datagram)?,
+        port if net.port_taken(place, port, datagram) => return Err(addr_in_use(&addr)),
+        port => port,
+    };
+    Ok((
+        Key::Ip(place, port),
+        SimAddr::Ip(SocketAddr::new(addr.ip(), port)),
+        loopback,
+    ))
+}
+
 /// Waits, in virtual time, for `nanos`.
 async fn travel(nanos: u64) {
     if nanos > 0 {
@@ -851,19 +876,7 @@ impl SimListener {
         let world = World::expect();
         let mut net = lock(&world.net);
         let (key, local, loopback_only) = match addr {
-            SimAddr::Ip(addr) => {
-                let (place, loopback) = place(&world, addr.ip(), true)?;
-                let port = match addr.port() {
-                    0 => net.ephemeral(place, false)?,
-                    port if net.port_taken(place, port, false) => return Err(addr_in_use(&addr)),
-                    port => port,
-                };
-                (
-                    Key::Ip(place, port),
-                    SimAddr::Ip(SocketAddr::new(addr.ip(), port)),
-                    loopback,
-                )
-            }
+            SimAddr::Ip(addr) => bind_ip(&world, &mut net, addr, false)?,
             SimAddr::Unix(Some(path)) => {
                 claim_path(&path)?;
                 (Key::Path(path.clone()), SimAddr::Unix(Some(path)), true)
@@ -1006,17 +1019,8 @@ impl SimDatagram {
         let mut net = lock(&world.net);
         let (key, local, loopback_only) = match addr {
             SimAddr::Ip(addr) => {
-                let (place, loopback) = place(&world, addr.ip(), true)?;
-                let port = match addr.port() {
-                    0 => net.ephemeral(place, true)?,
-                    port if net.port_taken(place, port, true) => return Err(addr_in_use(&addr)),
-                    port => port,
-                };
-                (
-                    Some(Key::Ip(place, port)),
-                    SimAddr::Ip(SocketAddr::new(addr.ip(), port)),
-                    loopback,
-                )
+                let (key, local, loopback) = bind_ip(&world, &mut net, addr, true)?;
+                (Some(key), local, loopback)
             }
             SimAddr::Unix(Some(path)) => {
                 claim_path(&path)?;

@@ -253,10 +253,13 @@ impl World {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (tracked, schedule) = self.track(future);
-        let slot = tracked.slot;
+        // One lock of the registry for the slot and the waker.
+        let mut tasks = lock(&self.tasks);
+        let (tracked, schedule) = self.track(&mut tasks, future);
+        let (slot, host) = (tracked.slot, tracked.host);
         let (runnable, task) = async_task::spawn(tracked, schedule);
-        self.tracked(slot, &runnable);
+        tasks.slots[slot] = Some((runnable.waker(), host));
+        drop(tasks);
         runnable.schedule();
         task
     }
@@ -268,10 +271,13 @@ impl World {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let (tracked, schedule) = self.track(future);
-        let slot = tracked.slot;
+        // One lock of the registry for the slot and the waker.
+        let mut tasks = lock(&self.tasks);
+        let (tracked, schedule) = self.track(&mut tasks, future);
+        let (slot, host) = (tracked.slot, tracked.host);
         let (runnable, task) = async_task::spawn_local(tracked, schedule);
-        self.tracked(slot, &runnable);
+        tasks.slots[slot] = Some((runnable.waker(), host));
+        drop(tasks);
         runnable.schedule();
         task
     }
@@ -279,13 +285,14 @@ impl World {
     /// Wraps `future` for the current host's life, with the function that schedules it.
     fn track<F: Future>(
         self: &Arc<Self>,
+        tasks: &mut Tasks,
         future: F,
     ) -> (Tracked<F>, impl Fn(Runnable) + Send + Sync + 'static) {
         let id = self.next_id();
         let host = HOST.get();
         let epoch = self.hosts[host as usize].epoch();
         let world = self.clone();
-        let slot = lock(&self.tasks).vacant();
+        let slot = tasks.vacant();
         let tracked = Tracked {
             future,
             slot,
@@ -295,12 +302,6 @@ impl World {
         (tracked, move |runnable| {
             world.schedule(id, host, epoch, runnable)
         })
-    }
-
-    /// Registers a new task's waker in its slot.
-    fn tracked(&self, slot: usize, runnable: &Runnable) {
-        let host = HOST.get();
-        lock(&self.tasks).slots[slot] = Some((runnable.waker(), host));
     }
 
     fn schedule(&self, id: u64, host: u32, epoch: u32, runnable: Runnable) {
@@ -868,7 +869,12 @@ impl<F: Future> Future for Tracked<F> {
 
     fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _host = RestoreHost(HOST.replace(*this.host));
+        let previous = HOST.get();
+        if previous == *this.host {
+            return this.future.poll(cx);
+        }
+        HOST.set(*this.host);
+        let _host = RestoreHost(previous);
         this.future.poll(cx)
     }
 }
