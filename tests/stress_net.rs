@@ -131,7 +131,10 @@ async fn nine_thousand_connections_echo_through_owned_halves() -> io::Result<()>
         rss_after >> 10,
         peak >> 10
     );
-    assert!(peak_descriptors >= 2 * CONNECTIONS, "{peak_descriptors}");
+    // Every connection holds two descriptors, except in the simulation, which opens none.
+    if anyrt::Backend::current().name() != "sim" {
+        assert!(peak_descriptors >= 2 * CONNECTIONS, "{peak_descriptors}");
+    }
     assert_eq!(mismatched, 0, "echoed bytes differ from the bytes sent");
     assert_eq!(bytes, CONNECTIONS * BYTES_PER_CONNECTION, "bytes lost");
     assert_eq!(

@@ -8,7 +8,7 @@
 //! when it is idle (see `world.rs`).
 
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::future::Future;
 use std::io;
 use std::marker::PhantomData;
@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use super::simulation::{timer, World};
+use super::simulation::{timer, Host, Link, World};
 
 use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
 use super::{Direction, Presence, Reactor, RemoteAbort, Runtime, Source};
@@ -29,23 +29,31 @@ pub(crate) struct Sim;
 /// The simulation's timers; it registers no OS descriptor.
 pub(crate) struct SimReactor;
 
-thread_local! {
-    /// The seed the next `block_on` on this thread uses, set by `anyrt::sim::Sim::block_on`.
-    static NEXT_SEED: Cell<Option<u64>> = const { Cell::new(None) };
+/// How the next simulation started on a thread is set up: its seed, its links' default and
+/// its named hosts.
+pub(crate) struct Setup {
+    pub(crate) seed: u64,
+    pub(crate) link: Link,
+    pub(crate) hosts: Vec<Host>,
 }
 
-/// Runs `future` in a simulation with `seed`.
-pub(crate) fn block_on_with_seed<F: Future>(seed: u64, future: F) -> F::Output {
-    NEXT_SEED.set(Some(seed));
-    let _clear = ClearSeed;
+thread_local! {
+    /// The set-up the next `block_on` on this thread uses, from `anyrt::sim::Sim`.
+    static NEXT: RefCell<Option<Setup>> = const { RefCell::new(None) };
+}
+
+/// Runs `future` in a simulation set up as `setup` says.
+pub(crate) fn block_on_with<F: Future>(setup: Setup, future: F) -> F::Output {
+    NEXT.with(|next| *next.borrow_mut() = Some(setup));
+    let _clear = ClearSetup;
     super::block_on(super::Kind::Sim, future)
 }
 
-struct ClearSeed;
+struct ClearSetup;
 
-impl Drop for ClearSeed {
+impl Drop for ClearSetup {
     fn drop(&mut self) {
-        NEXT_SEED.set(None);
+        NEXT.with(|next| next.borrow_mut().take());
     }
 }
 
@@ -136,8 +144,10 @@ impl Runtime for Sim {
         if World::in_closure() {
             return World::expect().closure_wait(future);
         }
-        let seed = NEXT_SEED.take().unwrap_or_else(seed_from_env);
-        World::run(seed, future)
+        match NEXT.with(|next| next.borrow_mut().take()) {
+            Some(setup) => World::run_with(setup.seed, setup.link, setup.hosts, |_| future),
+            None => World::run(seed_from_env(), future),
+        }
     }
 
     fn wait<F: Future>(future: F) -> F::Output {

@@ -159,7 +159,9 @@ pub struct Occupied {
 }
 
 impl Occupied {
-    pub const QUIET: Duration = Duration::from_millis(300);
+    /// How long a queued job may wait to start before the pool counts as full: generous, as
+    /// a loaded machine starts threads slowly.
+    pub const QUIET: Duration = Duration::from_secs(1);
 
     /// Holds every worker thread of the current backend (call from outside its workers, e.g.
     /// the test's own `block_on` thread).

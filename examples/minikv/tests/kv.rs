@@ -197,3 +197,68 @@ fn thirty_second_timeouts_take_milliseconds_in_the_simulation() {
         real.elapsed()
     );
 }
+
+/// minikv across a partition: the client's requests time out in virtual time while the link
+/// is cut, it reconnects once the link is repaired, and every write the server acknowledged is
+/// still there afterwards. Over 20 seeds, in milliseconds of real time.
+#[cfg(feature = "rt-sim")]
+#[test]
+fn a_partition_times_requests_out_and_loses_no_acknowledged_write() {
+    use anyrt::sim::{partition, repair, Builder};
+    use anyrt::time::{sleep, Instant};
+    for seed in 0..20 {
+        let mut sim = Builder::new()
+            .seed(seed)
+            .latency(Duration::from_millis(5))
+            .jitter(Duration::from_millis(5))
+            .build();
+        sim.host("server", || async {
+            let listener = TcpListener::bind("0.0.0.0:7000").await?;
+            Store::new().serve(listener).await?;
+            Ok(())
+        });
+        sim.client("client", async move {
+            sleep(Duration::from_millis(1)).await;
+            let addr = anyrt::net::lookup_host("server:7000")
+                .await?
+                .next()
+                .unwrap();
+            let kv = Client::new(addr, Duration::from_secs(2));
+            let mut acknowledged = Vec::new();
+            let mut timed_out = 0;
+            for i in 0..30u32 {
+                if i == 10 {
+                    partition("client", "server");
+                    // Someone repairs the link ten seconds later.
+                    anyrt::spawn(async {
+                        sleep(Duration::from_secs(10)).await;
+                        repair("client", "server");
+                    });
+                }
+                let start = Instant::now();
+                let value = i.to_string().into_bytes();
+                match kv.request(Request::Set(format!("k{i}"), value)).await {
+                    Ok(Response::Ok) => acknowledged.push(i),
+                    Ok(other) => panic!("seed {seed}: SET answered {other:?}"),
+                    Err(e) => {
+                        assert_eq!(e.kind(), io::ErrorKind::TimedOut, "seed {seed}: {e}");
+                        assert!(start.elapsed() >= Duration::from_secs(2));
+                        timed_out += 1;
+                    }
+                }
+            }
+            assert!(timed_out >= 1, "seed {seed}: no request timed out");
+            assert!(acknowledged.len() >= 20, "seed {seed}: {acknowledged:?}");
+            for i in acknowledged {
+                let got = kv.request(Request::Get(format!("k{i}"))).await?;
+                assert_eq!(
+                    got,
+                    Response::Value(i.to_string().into_bytes()),
+                    "seed {seed}"
+                );
+            }
+            Ok(())
+        });
+        sim.run().unwrap();
+    }
+}

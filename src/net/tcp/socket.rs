@@ -487,7 +487,7 @@ impl TcpSocket {
             }
             Inner::Sim(sim) => {
                 let sim = sim.into_inner().unwrap_or_else(PoisonError::into_inner);
-                let stream = simulation::connect(SimAddr::Ip(addr))?;
+                let stream = simulation::connect(SimAddr::Ip(addr)).await?;
                 let stream = TcpStream::simulated(stream);
                 stream.set_nodelay(sim.nodelay)?;
                 stream.set_linger(sim.linger)?;

@@ -64,7 +64,9 @@ impl TcpStream {
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         each_addr(&addr, |addr| async move {
             if crate::rt::simulated() {
-                return simulation::connect(SimAddr::Ip(addr)).map(TcpStream::simulated);
+                return simulation::connect(SimAddr::Ip(addr))
+                    .await
+                    .map(TcpStream::simulated);
             }
             // Non-blocking from the start where the OS allows it: one system call fewer.
             #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]

@@ -60,7 +60,9 @@ impl UnixStream {
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
         if crate::rt::simulated() {
             let path = path.as_ref().to_path_buf();
-            return simulation::connect(SimAddr::Unix(Some(path))).map(UnixStream::simulated);
+            return simulation::connect(SimAddr::Unix(Some(path)))
+                .await
+                .map(UnixStream::simulated);
         }
         let addr = SockAddr::unix(path)?;
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;

@@ -10,6 +10,8 @@ mod rng;
 pub(crate) mod timer;
 mod world;
 
+#[cfg_attr(not(feature = "rt-sim"), allow(unused_imports))]
+pub(crate) use net::Link;
 pub(crate) use net::{connect, no_descriptor, SimAddr, SimDatagram, SimListener, SimStream};
 #[cfg_attr(not(feature = "rt-sim"), allow(unused_imports))]
-pub(crate) use world::World;
+pub(crate) use world::{Host, World};

@@ -2,13 +2,17 @@
 //!
 //! No OS socket is opened. A connection is two byte pipes; a listener is a queue of connections
 //! not yet accepted; a datagram socket is a queue of datagrams. Addresses live in the
-//! simulation's registry: IP sockets on the loopback addresses (127.0.0.1 and ::1; a bind to
-//! 0.0.0.0 or [::] listens there), Unix sockets on paths. A Unix socket's path also gets an
-//! empty file on the real file system, so that its existence, its removal and the errors that
-//! follow from them (`AddrInUse`, `NotFound`, `ConnectionRefused`) are the OS's.
+//! simulation's registry, per host: every host has the loopback addresses (127.0.0.1 and ::1,
+//! reachable only from itself), and each named host an IPv4 address of its own (a bind to
+//! 0.0.0.0 listens on both); Unix sockets live on paths. A Unix socket's path also gets an empty
+//! file on the real file system, so that its existence, its removal and the errors that follow
+//! from them (`AddrInUse`, `NotFound`, `ConnectionRefused`) are the OS's.
 //!
-//! Every event is delivered at once: the data a write queues is readable by the peer's next
-//! poll, woken by the write. A stream keeps the TCP rows of SEMANTICS.md: FIN on shutdown and
+//! On one host every event is delivered at once: the data a write queues is readable by the
+//! peer's next poll, woken by the write. Between hosts, data and datagrams travel for the
+//! link's latency (plus jitter drawn from the seed), a partition holds TCP data (and
+//! connection attempts) until it is repaired and loses datagrams, and datagrams may be lost,
+//! duplicated or delayed past later ones as the link says. A stream keeps the TCP rows of SEMANTICS.md: FIN on shutdown and
 //! when the last owner drops, `BrokenPipe` for a write after shutdown or to a peer that closed,
 //! `ConnectionReset` when a peer drops with unread data (or with a zero linger),
 //! `ConnectionRefused` when nothing listens, `AddrInUse` for an address taken.
@@ -95,72 +99,214 @@ impl Default for StreamOptions {
     }
 }
 
-/// Where a socket is registered: an IP address of the simulation's loopback host and a port, or
-/// a path.
+/// A host and an address family (true for IPv6): where IP sockets are registered.
+type Place = (u32, bool);
+
+/// Where a socket is registered: a host, an address family and a port, or a path.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Key {
-    Ip(IpAddr, u16),
+    Ip(Place, u16),
     Path(PathBuf),
 }
 
-/// The loopback host's address that `ip` means, or an error for an address the simulation has
-/// no host for.
-fn host_ip(ip: IpAddr, binding: bool) -> io::Result<IpAddr> {
-    match ip {
-        IpAddr::V4(v4) if v4.is_loopback() || (binding && v4.is_unspecified()) => {
-            Ok(Ipv4Addr::LOCALHOST.into())
-        }
-        IpAddr::V6(v6) if v6.is_loopback() || (binding && v6.is_unspecified()) => {
-            Ok(Ipv6Addr::LOCALHOST.into())
-        }
-        _ if binding => Err(io::Error::new(
-            io::ErrorKind::AddrNotAvailable,
-            format!(
-                "anyrt: the simulation has only the loopback addresses (127.0.0.1, ::1); {ip} is \
-                 not one of its hosts"
-            ),
-        )),
-        _ => Err(io::Error::new(
-            io::ErrorKind::NetworkUnreachable,
-            format!(
-                "anyrt: the simulation reaches only the loopback addresses (127.0.0.1, ::1), not {ip}"
-            ),
-        )),
+/// The settings of a link between two hosts (or the default of every link).
+///
+/// TCP uses the latency and jitter; UDP all of them. Probabilities are clamped to 0..=1.
+// Public through `anyrt::sim` in builds with `rt-sim`; unreachable without it.
+#[cfg_attr(not(feature = "rt-sim"), allow(unreachable_pub))]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Link {
+    latency: std::time::Duration,
+    jitter: std::time::Duration,
+    loss: f64,
+    duplicate: f64,
+    reorder: f64,
+}
+
+#[cfg_attr(not(feature = "rt-sim"), allow(unreachable_pub))]
+impl Link {
+    /// A link with no latency and no faults.
+    pub fn new() -> Link {
+        Link::default()
+    }
+
+    /// One-way latency of every message (TCP data, connection set-up, datagrams).
+    pub fn latency(mut self, latency: std::time::Duration) -> Link {
+        self.latency = latency;
+        self
+    }
+
+    /// Up to this much more latency per message, drawn from the simulation's seed. TCP data
+    /// stays in order; datagrams may overtake each other.
+    pub fn jitter(mut self, jitter: std::time::Duration) -> Link {
+        self.jitter = jitter;
+        self
+    }
+
+    /// The probability that a datagram is lost.
+    pub fn loss(mut self, probability: f64) -> Link {
+        self.loss = probability.clamp(0.0, 1.0);
+        self
+    }
+
+    /// The probability that a datagram arrives twice.
+    pub fn duplicate(mut self, probability: f64) -> Link {
+        self.duplicate = probability.clamp(0.0, 1.0);
+        self
+    }
+
+    /// The probability that a datagram is held back for one more latency, so that later ones
+    /// overtake it.
+    pub fn reorder(mut self, probability: f64) -> Link {
+        self.reorder = probability.clamp(0.0, 1.0);
+        self
+    }
+
+    /// A one-way delay in virtual nanoseconds, with jitter drawn from the seed.
+    fn delay(&self, world: &World) -> u64 {
+        let base = u64::try_from(self.latency.as_nanos()).unwrap_or(u64::MAX);
+        let jitter = u64::try_from(self.jitter.as_nanos()).unwrap_or(u64::MAX);
+        let extra = if jitter == 0 {
+            0
+        } else {
+            world.with_rng(|rng| rng.below(jitter.saturating_add(1)))
+        };
+        base.saturating_add(extra)
     }
 }
 
-/// The simulation's registry of bound sockets.
-#[derive(Default)]
+/// True with probability `p`, drawn from the simulation's seed (no draw for 0).
+fn chance(world: &World, p: f64) -> bool {
+    p > 0.0 && world.with_rng(|rng| rng.below(1 << 53)) < (p * (1u64 << 53) as f64) as u64
+}
+
+/// Where `ip` leads from the current host: the place a socket for it is registered at, and
+/// whether `ip` is a loopback address (reachable from its own host only). `binding` for the
+/// address of a socket of this host, else for a destination.
+fn place(world: &World, ip: IpAddr, binding: bool) -> io::Result<(Place, bool)> {
+    let here = World::current_host_index();
+    let v6 = ip.is_ipv6();
+    if ip.is_loopback() {
+        return Ok(((here, v6), true));
+    }
+    if binding && ip.is_unspecified() {
+        return Ok(((here, v6), false));
+    }
+    if let IpAddr::V4(v4) = ip {
+        let found = world
+            .hosts
+            .iter()
+            .enumerate()
+            .skip(1)
+            .find(|(_, host)| host.ip == v4)
+            .map(|(i, _)| i as u32);
+        match found {
+            Some(host) if !binding || host == here => return Ok(((host, false), false)),
+            _ => {}
+        }
+    }
+    Err(if binding {
+        io::Error::new(
+            io::ErrorKind::AddrNotAvailable,
+            format!(
+                "anyrt: {ip} is not an address of this simulated host (it has the loopback \
+                 addresses and its own, if it is a named host)"
+            ),
+        )
+    } else {
+        io::Error::new(
+            io::ErrorKind::NetworkUnreachable,
+            format!("anyrt: no simulated host has the address {ip}"),
+        )
+    })
+}
+
+/// The address a socket of the current host has toward `place`'s host: loopback on its own
+/// host, else its host's address.
+fn source_ip(world: &World, to: Place, loopback: bool) -> IpAddr {
+    let here = World::current_host_index();
+    if loopback || to.0 == here {
+        if to.1 {
+            Ipv6Addr::LOCALHOST.into()
+        } else {
+            Ipv4Addr::LOCALHOST.into()
+        }
+    } else {
+        world.hosts[here as usize].ip.into()
+    }
+}
+
+/// The simulation's registry of bound sockets, and the state of its links.
 pub(crate) struct Network {
     listeners: BTreeMap<Key, Arc<Mutex<ListenerState>>>,
     datagrams: BTreeMap<Key, Arc<Mutex<DatagramState>>>,
     /// Ports in use by connected streams' local ends, so port 0 never reuses one.
-    stream_ports: BTreeMap<(IpAddr, u16), usize>,
-    next_port: [u16; 2],
+    stream_ports: BTreeMap<(Place, u16), usize>,
+    next_port: BTreeMap<Place, u16>,
+    /// Every link's settings unless `links` has its own (keys ordered: lower host first).
+    link: Link,
+    links: BTreeMap<(u32, u32), Link>,
+    partitions: std::collections::BTreeSet<(u32, u32)>,
+    /// Connections between hosts, for crashes and repairs to reach.
+    conns: Vec<std::sync::Weak<Mutex<Conn>>>,
+    /// Tasks waiting for a partition to be repaired or a host to come up.
+    topology: Vec<Waker>,
+}
+
+fn pair_key(a: u32, b: u32) -> (u32, u32) {
+    (a.min(b), a.max(b))
 }
 
 impl Network {
-    fn port_taken(&self, ip: IpAddr, port: u16, datagram: bool) -> bool {
-        let key = Key::Ip(ip, port);
-        if datagram {
-            self.datagrams.contains_key(&key)
-        } else {
-            self.listeners.contains_key(&key) || self.stream_ports.contains_key(&(ip, port))
+    pub(crate) fn new(link: Link) -> Network {
+        Network {
+            listeners: BTreeMap::new(),
+            datagrams: BTreeMap::new(),
+            stream_ports: BTreeMap::new(),
+            next_port: BTreeMap::new(),
+            link,
+            links: BTreeMap::new(),
+            partitions: std::collections::BTreeSet::new(),
+            conns: Vec::new(),
+            topology: Vec::new(),
         }
     }
 
-    /// A free port for `ip`: the next one of the ephemeral range, round-robin, as Linux does.
-    fn ephemeral(&mut self, ip: IpAddr, datagram: bool) -> io::Result<u16> {
-        let family = usize::from(ip.is_ipv6());
+    fn link(&self, a: u32, b: u32) -> Link {
+        self.links
+            .get(&pair_key(a, b))
+            .copied()
+            .unwrap_or(self.link)
+    }
+
+    fn partitioned(&self, a: u32, b: u32) -> bool {
+        a != b && self.partitions.contains(&pair_key(a, b))
+    }
+
+    fn port_taken(&self, place: Place, port: u16, datagram: bool) -> bool {
+        let key = Key::Ip(place, port);
+        if datagram {
+            self.datagrams.contains_key(&key)
+        } else {
+            self.listeners.contains_key(&key) || self.stream_ports.contains_key(&(place, port))
+        }
+    }
+
+    /// A free port at `place`: the next one of the ephemeral range, round-robin, as Linux does.
+    fn ephemeral(&mut self, place: Place, datagram: bool) -> io::Result<u16> {
         let span = u32::from(EPHEMERAL_PORTS.end() - EPHEMERAL_PORTS.start()) + 1;
         for _ in 0..span {
-            let next = self.next_port[family].max(*EPHEMERAL_PORTS.start());
-            self.next_port[family] = if next == *EPHEMERAL_PORTS.end() {
+            let cursor = self
+                .next_port
+                .entry(place)
+                .or_insert(*EPHEMERAL_PORTS.start());
+            let next = *cursor;
+            *cursor = if next == *EPHEMERAL_PORTS.end() {
                 *EPHEMERAL_PORTS.start()
             } else {
                 next + 1
             };
-            if !self.port_taken(ip, next, datagram) {
+            if !self.port_taken(place, next, datagram) {
                 return Ok(next);
             }
         }
@@ -170,17 +316,21 @@ impl Network {
         ))
     }
 
-    fn hold_port(&mut self, ip: IpAddr, port: u16) {
-        *self.stream_ports.entry((ip, port)).or_default() += 1;
+    fn hold_port(&mut self, place: Place, port: u16) {
+        *self.stream_ports.entry((place, port)).or_default() += 1;
     }
 
-    fn release_port(&mut self, ip: IpAddr, port: u16) {
-        if let Some(count) = self.stream_ports.get_mut(&(ip, port)) {
+    fn release_port(&mut self, place: Place, port: u16) {
+        if let Some(count) = self.stream_ports.get_mut(&(place, port)) {
             *count -= 1;
             if *count == 0 {
-                self.stream_ports.remove(&(ip, port));
+                self.stream_ports.remove(&(place, port));
             }
         }
+    }
+
+    fn wake_topology(&mut self) {
+        wake_all(&mut self.topology);
     }
 }
 
@@ -222,11 +372,22 @@ fn claim_path(path: &Path) -> io::Result<()> {
 // ----------------------------------------------------------------------------------------------
 // Streams
 
+/// Bytes on their way between hosts: readable from virtual instant `at` (`u64::MAX` while a
+/// partition holds them), then end-of-file if `fin`.
+struct Segment {
+    at: u64,
+    bytes: Vec<u8>,
+    fin: bool,
+}
+
 /// One direction of a connection.
 #[derive(Default)]
 struct Pipe {
+    /// Bytes that have arrived.
     data: VecDeque<u8>,
-    /// The writer shut its half down: after the data, end-of-file.
+    /// Bytes (and a FIN) still travelling, in order.
+    in_flight: VecDeque<Segment>,
+    /// The writer shut its half down, and the FIN has arrived: after the data, end-of-file.
     fin: bool,
     /// The reading end is gone: writes fail.
     reader_gone: bool,
@@ -235,11 +396,27 @@ struct Pipe {
     writers: Vec<Waker>,
 }
 
-/// A connection: two pipes and whether it was reset.
-#[derive(Default)]
+impl Pipe {
+    /// Moves what has arrived by virtual instant `now` to the readable side.
+    fn arrive(&mut self, now: u64) {
+        while self.in_flight.front().is_some_and(|s| s.at <= now) {
+            let segment = self.in_flight.pop_front().expect("checked above");
+            self.data.extend(segment.bytes);
+            self.fin |= segment.fin;
+        }
+    }
+
+    fn queued(&self) -> usize {
+        self.data.len() + self.in_flight.iter().map(|s| s.bytes.len()).sum::<usize>()
+    }
+}
+
+/// A connection: two pipes, the hosts of its ends, and whether it was reset.
 struct Conn {
     /// `pipes[side]` is what `side` reads.
     pipes: [Pipe; 2],
+    /// `hosts[side]` is the host of `side`.
+    hosts: [u32; 2],
     reset: bool,
 }
 
@@ -255,33 +432,75 @@ fn register(wakers: &mut Vec<Waker>, waker: &Waker) {
     }
 }
 
+/// Wakes the readers of one pipe when a timer fires: data in flight has arrived.
+struct Arrival {
+    conn: std::sync::Weak<Mutex<Conn>>,
+    pipe: usize,
+}
+
+impl std::task::Wake for Arrival {
+    fn wake(self: Arc<Self>) {
+        if let Some(conn) = self.conn.upgrade() {
+            let mut conn = lock(&conn);
+            wake_all(&mut conn.pipes[self.pipe].readers);
+        }
+    }
+}
+
 /// One end of a simulated stream connection (TCP or Unix).
 pub(crate) struct SimStream {
     conn: Arc<Mutex<Conn>>,
     side: usize,
     local: SimAddr,
+    /// Where the local port is held, released when this end is dropped.
+    port: Option<(Place, u16)>,
     peer: SimAddr,
     world: Arc<World>,
     options: Mutex<StreamOptions>,
 }
 
 impl SimStream {
-    fn pair(world: &Arc<World>, a: SimAddr, b: SimAddr) -> (SimStream, SimStream) {
-        let conn = Arc::new(Mutex::new(Conn::default()));
-        let end = |side, local, peer| SimStream {
+    fn pair(
+        world: &Arc<World>,
+        hosts: [u32; 2],
+        a: SimAddr,
+        b: SimAddr,
+        port: Option<(Place, u16)>,
+    ) -> (SimStream, SimStream) {
+        let conn = Arc::new(Mutex::new(Conn {
+            pipes: Default::default(),
+            hosts,
+            reset: false,
+        }));
+        if hosts[0] != hosts[1] {
+            let mut net = lock(&world.net);
+            if net.conns.len() % 64 == 63 {
+                net.conns.retain(|c| c.strong_count() > 0);
+            }
+            net.conns.push(Arc::downgrade(&conn));
+        }
+        let end = |side, local, peer, port| SimStream {
             conn: conn.clone(),
             side,
             local,
+            port,
             peer,
             world: world.clone(),
             options: Mutex::new(StreamOptions::default()),
         };
-        (end(0, a.clone(), b.clone()), end(1, b, a))
+        (end(0, a.clone(), b.clone(), port), end(1, b, a, None))
     }
 
     /// A connected pair of Unix streams, neither with a path.
     pub(crate) fn unix_pair() -> (SimStream, SimStream) {
-        SimStream::pair(&World::expect(), SimAddr::Unix(None), SimAddr::Unix(None))
+        let here = World::current_host_index();
+        SimStream::pair(
+            &World::expect(),
+            [here; 2],
+            SimAddr::Unix(None),
+            SimAddr::Unix(None),
+            None,
+        )
     }
 
     pub(crate) fn local_addr(&self) -> &SimAddr {
@@ -296,6 +515,10 @@ impl SimStream {
         &self.peer
     }
 
+    fn now(&self) -> u64 {
+        self.world.nanos_of(self.world.now())
+    }
+
     /// Reads into `buf`, leaving the data queued with `peek`.
     pub(crate) fn poll_read(
         &self,
@@ -303,9 +526,11 @@ impl SimStream {
         buf: &mut [u8],
         peek: bool,
     ) -> Poll<io::Result<usize>> {
+        let now = self.now();
         let mut conn = lock(&self.conn);
         let reset = conn.reset;
         let pipe = &mut conn.pipes[self.side];
+        pipe.arrive(now);
         if !pipe.data.is_empty() {
             let n = buf.len().min(pipe.data.len());
             for (slot, byte) in buf.iter_mut().zip(pipe.data.iter()) {
@@ -350,45 +575,89 @@ impl SimStream {
         Poll::Ready(Ok(written))
     }
 
+    /// Sends `bytes` (and a FIN with `fin`) to the other end: at once on one host, else after
+    /// the link's delay, in order, held while the hosts are partitioned.
+    fn send(&self, conn: &mut Conn, bytes: &[u8], fin: bool) {
+        let to = 1 - self.side;
+        let (from_host, to_host) = (conn.hosts[self.side], conn.hosts[to]);
+        if from_host == to_host {
+            let pipe = &mut conn.pipes[to];
+            pipe.data.extend(bytes);
+            pipe.fin |= fin;
+            wake_all(&mut pipe.readers);
+            return;
+        }
+        let at = {
+            let net = lock(&self.world.net);
+            if net.partitioned(from_host, to_host) {
+                u64::MAX
+            } else {
+                self.now()
+                    .saturating_add(net.link(from_host, to_host).delay(&self.world))
+            }
+        };
+        let pipe = &mut conn.pipes[to];
+        // In order: never before what was sent earlier.
+        let at = pipe.in_flight.back().map_or(at, |last| at.max(last.at));
+        pipe.in_flight.push_back(Segment {
+            at,
+            bytes: bytes.to_vec(),
+            fin,
+        });
+        if at != u64::MAX {
+            self.world.arm(at, self.arrival(to));
+        }
+    }
+
+    fn arrival(&self, pipe: usize) -> Waker {
+        Waker::from(Arc::new(Arrival {
+            conn: Arc::downgrade(&self.conn),
+            pipe,
+        }))
+    }
+
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let mut conn = lock(&self.conn);
         if conn.reset {
             return Poll::Ready(Err(io::ErrorKind::ConnectionReset.into()));
         }
         let pipe = &mut conn.pipes[1 - self.side];
-        if pipe.fin || pipe.reader_gone {
+        let closed = pipe.fin || pipe.in_flight.iter().any(|s| s.fin);
+        if closed || pipe.reader_gone {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        let room = PIPE_CAPACITY - pipe.data.len();
+        let room = PIPE_CAPACITY.saturating_sub(pipe.queued());
         if room == 0 {
             register(&mut pipe.writers, cx.waker());
             return Poll::Pending;
         }
         let n = room.min(buf.len());
-        pipe.data.extend(&buf[..n]);
-        wake_all(&mut pipe.readers);
+        self.send(&mut conn, &buf[..n], false);
         Poll::Ready(Ok(n))
     }
 
     /// Shuts the write half down, sending FIN; `Ok` if the connection is already gone.
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
         let mut conn = lock(&self.conn);
-        let pipe = &mut conn.pipes[1 - self.side];
-        pipe.fin = true;
-        wake_all(&mut pipe.readers);
+        let pipe = &conn.pipes[1 - self.side];
+        if !(pipe.fin || pipe.in_flight.iter().any(|s| s.fin)) {
+            self.send(&mut conn, &[], true);
+        }
         Ok(())
     }
 
     /// Readiness in `direction`, without reading or writing.
     pub(crate) fn poll_ready(&self, direction: Direction, cx: &mut Context<'_>) -> Poll<()> {
+        let now = self.now();
         let mut conn = lock(&self.conn);
         let reset = conn.reset;
         match direction {
             Direction::Read => {
                 let pipe = &mut conn.pipes[self.side];
+                pipe.arrive(now);
                 if reset || pipe.fin || !pipe.data.is_empty() {
                     return Poll::Ready(());
                 }
@@ -396,7 +665,7 @@ impl SimStream {
             }
             Direction::Write => {
                 let pipe = &mut conn.pipes[1 - self.side];
-                if reset || pipe.fin || pipe.reader_gone || pipe.data.len() < PIPE_CAPACITY {
+                if reset || pipe.fin || pipe.reader_gone || pipe.queued() < PIPE_CAPACITY {
                     return Poll::Ready(());
                 }
                 register(&mut pipe.writers, cx.waker());
@@ -409,13 +678,18 @@ impl SimStream {
 impl Drop for SimStream {
     fn drop(&mut self) {
         {
+            let now = self.now();
             let mut conn = lock(&self.conn);
+            conn.pipes[self.side].arrive(now);
             // Unread data, or a zero linger, and the connection is reset, as TCP does.
             let linger_zero = lock(&self.options).linger == Some(std::time::Duration::ZERO);
             if linger_zero || !conn.pipes[self.side].data.is_empty() {
                 conn.reset = true;
             } else {
-                conn.pipes[1 - self.side].fin = true;
+                let pipe = &conn.pipes[1 - self.side];
+                if !(pipe.fin || pipe.in_flight.iter().any(|s| s.fin)) {
+                    self.send(&mut conn, &[], true);
+                }
             }
             conn.pipes[self.side].reader_gone = true;
             conn.pipes[self.side].data.clear();
@@ -424,10 +698,8 @@ impl Drop for SimStream {
                 wake_all(&mut pipe.writers);
             }
         }
-        if let SimAddr::Ip(addr) = self.local {
-            if let Ok(ip) = host_ip(addr.ip(), true) {
-                lock(&self.world.net).release_port(ip, addr.port());
-            }
+        if let Some((place, port)) = self.port {
+            lock(&self.world.net).release_port(place, port);
         }
     }
 }
@@ -436,32 +708,82 @@ impl Drop for SimStream {
 /// `AddrInUse` if a listener has the port, `AddrNotAvailable` for an address of no host.
 pub(crate) fn bind_addr(addr: SocketAddr) -> io::Result<SocketAddr> {
     let world = World::expect();
-    let ip = host_ip(addr.ip(), true)?;
+    let (place, _) = place(&world, addr.ip(), true)?;
     let mut net = lock(&world.net);
     match addr.port() {
-        0 => Ok(SocketAddr::new(addr.ip(), net.ephemeral(ip, false)?)),
-        port if net.port_taken(ip, port, false) => Err(addr_in_use(&addr)),
+        0 => Ok(SocketAddr::new(addr.ip(), net.ephemeral(place, false)?)),
+        port if net.port_taken(place, port, false) => Err(addr_in_use(&addr)),
         _ => Ok(addr),
     }
 }
 
-/// Connects to `to`, a listener's address.
-pub(crate) fn connect(to: SimAddr) -> io::Result<SimStream> {
+/// Where a listener (or, with `datagram`, a datagram socket) bound to `addr` on the current
+/// host is registered, its address (a free port for port 0), and whether it is loopback-only;
+/// `AddrInUse` for a port taken, `AddrNotAvailable` for an address not of this host.
+fn bind_ip(
+    world: &World,
+    net: &mut Network,
+    addr: SocketAddr,
+    datagram: bool,
+) -> io::Result<(Key, SimAddr, bool)> {
+    let (place, loopback) = place(world, addr.ip(), true)?;
+    let port = match addr.port() {
+        0 => net.ephemeral(place, datagram)?,
+        port if net.port_taken(place, port, datagram) => return Err(addr_in_use(&addr)),
+        port => port,
+    };
+    Ok((
+        Key::Ip(place, port),
+        SimAddr::Ip(SocketAddr::new(addr.ip(), port)),
+        loopback,
+    ))
+}
+
+/// Waits, in virtual time, for `nanos`.
+async fn travel(nanos: u64) {
+    if nanos > 0 {
+        crate::time::sleep(std::time::Duration::from_nanos(nanos)).await;
+    }
+}
+
+/// Waits until hosts `a` and `b` can reach each other: no partition between them, and `b` up.
+async fn reachable(world: &World, a: u32, b: u32) {
+    std::future::poll_fn(|cx| {
+        let mut net = lock(&world.net);
+        if !net.partitioned(a, b) && world.hosts[b as usize].is_up() {
+            Poll::Ready(())
+        } else {
+            register(&mut net.topology, cx.waker());
+            Poll::Pending
+        }
+    })
+    .await;
+}
+
+/// Connects to `to`, a listener's address. Between hosts, the connection takes a round trip of
+/// the link's latency, and waits while the hosts are partitioned or the target is down (as
+/// TCP retransmits its SYN); a refusal takes the round trip too.
+pub(crate) async fn connect(to: SimAddr) -> io::Result<SimStream> {
     let world = World::expect();
-    let (key, local) = match &to {
+    let here = World::current_host_index();
+    let (key, local, port, there) = match &to {
         SimAddr::Ip(addr) => {
-            let ip = host_ip(addr.ip(), false)?;
+            let (target, loopback) = place(&world, addr.ip(), false)?;
+            let ip = source_ip(&world, target, loopback);
+            let own = (here, ip.is_ipv6());
             let mut net = lock(&world.net);
-            let port = net.ephemeral(ip, false)?;
-            net.hold_port(ip, port);
+            let port = net.ephemeral(own, false)?;
+            net.hold_port(own, port);
             (
-                Key::Ip(ip, addr.port()),
+                Key::Ip(target, addr.port()),
                 SimAddr::Ip(SocketAddr::new(ip, port)),
+                Some((own, port)),
+                target.0,
             )
         }
         SimAddr::Unix(Some(path)) => {
             path_fits(path)?;
-            (Key::Path(path.clone()), SimAddr::Unix(None))
+            (Key::Path(path.clone()), SimAddr::Unix(None), None, here)
         }
         SimAddr::Unix(None) => {
             return Err(io::Error::new(
@@ -471,28 +793,52 @@ pub(crate) fn connect(to: SimAddr) -> io::Result<SimStream> {
         }
     };
     let release = |world: &World| {
-        if let SimAddr::Ip(addr) = local {
-            lock(&world.net).release_port(addr.ip(), addr.port());
+        if let Some((place, port)) = port {
+            lock(&world.net).release_port(place, port);
         }
     };
-    let listener = lock(&world.net).listeners.get(&key).cloned();
-    let Some(listener) = listener else {
-        release(&world);
-        return Err(match &key {
-            // The OS's answer for a path: no file, or a file nothing listens on.
-            Key::Path(path) if !path.exists() => io::ErrorKind::NotFound.into(),
-            _ => io::ErrorKind::ConnectionRefused.into(),
-        });
-    };
-    let mut state = lock(&listener);
-    if state.backlog.len() >= BACKLOG {
-        drop(state);
-        release(&world);
-        return Err(io::ErrorKind::ConnectionRefused.into());
+    let delay = || lock(&world.net).link(here, there).delay(&world);
+    if there != here {
+        reachable(&world, here, there).await;
+        travel(delay()).await;
     }
-    let (client, server) = SimStream::pair(&world, local, state.addr.clone());
-    state.backlog.push_back(server);
-    wake_all(&mut state.acceptors);
+    let listener = lock(&world.net).listeners.get(&key).cloned();
+    let loopback_only = listener
+        .as_ref()
+        .is_some_and(|l| lock(l).loopback_only && there != here);
+    let refused = |world: &World| {
+        release(world);
+        match &key {
+            // The OS's answer for a path: no file, or a file nothing listens on.
+            Key::Path(path) if !path.exists() => io::Error::from(io::ErrorKind::NotFound),
+            _ => io::ErrorKind::ConnectionRefused.into(),
+        }
+    };
+    let Some(listener) = listener.filter(|_| !loopback_only) else {
+        if there != here {
+            travel(delay()).await;
+        }
+        return Err(refused(&world));
+    };
+    let client = {
+        let mut state = lock(&listener);
+        if state.backlog.len() >= BACKLOG {
+            drop(state);
+            return Err(refused(&world));
+        }
+        // The accepted end's address is the one connected to (a listener on 0.0.0.0 has many).
+        let server_local = match &to {
+            SimAddr::Ip(addr) => SimAddr::Ip(*addr),
+            SimAddr::Unix(_) => state.addr.clone(),
+        };
+        let (client, server) = SimStream::pair(&world, [here, there], local, server_local, port);
+        state.backlog.push_back(server);
+        wake_all(&mut state.acceptors);
+        client
+    };
+    if there != here {
+        travel(delay()).await;
+    }
     Ok(client)
 }
 
@@ -501,6 +847,8 @@ pub(crate) fn connect(to: SimAddr) -> io::Result<SimStream> {
 
 struct ListenerState {
     addr: SimAddr,
+    /// Bound to a loopback address: other hosts cannot connect.
+    loopback_only: bool,
     backlog: VecDeque<SimStream>,
     acceptors: Vec<Waker>,
 }
@@ -527,22 +875,11 @@ impl SimListener {
     pub(crate) fn bind(addr: SimAddr) -> io::Result<SimListener> {
         let world = World::expect();
         let mut net = lock(&world.net);
-        let (key, local) = match addr {
-            SimAddr::Ip(addr) => {
-                let ip = host_ip(addr.ip(), true)?;
-                let port = match addr.port() {
-                    0 => net.ephemeral(ip, false)?,
-                    port if net.port_taken(ip, port, false) => return Err(addr_in_use(&addr)),
-                    port => port,
-                };
-                (
-                    Key::Ip(ip, port),
-                    SimAddr::Ip(SocketAddr::new(addr.ip(), port)),
-                )
-            }
+        let (key, local, loopback_only) = match addr {
+            SimAddr::Ip(addr) => bind_ip(&world, &mut net, addr, false)?,
             SimAddr::Unix(Some(path)) => {
                 claim_path(&path)?;
-                (Key::Path(path.clone()), SimAddr::Unix(Some(path)))
+                (Key::Path(path.clone()), SimAddr::Unix(Some(path)), true)
             }
             SimAddr::Unix(None) => {
                 return Err(io::Error::new(
@@ -553,6 +890,7 @@ impl SimListener {
         };
         let state = Arc::new(Mutex::new(ListenerState {
             addr: local,
+            loopback_only,
             backlog: VecDeque::new(),
             acceptors: Vec::new(),
         }));
@@ -591,7 +929,17 @@ impl SimListener {
 
 impl Drop for SimListener {
     fn drop(&mut self) {
-        lock(&self.world.net).listeners.remove(&self.key);
+        {
+            // Unless a crash took the registration and a new life of the host bound the port.
+            let mut net = lock(&self.world.net);
+            if net
+                .listeners
+                .get(&self.key)
+                .is_some_and(|state| Arc::ptr_eq(state, &self.state))
+            {
+                net.listeners.remove(&self.key);
+            }
+        }
         // Connections never accepted are reset, as the OS does when a listener closes.
         let backlog = std::mem::take(&mut lock(&self.state).backlog);
         for stream in backlog {
@@ -607,7 +955,11 @@ impl Drop for SimListener {
 
 struct DatagramState {
     local: SimAddr,
-    queue: VecDeque<(SimAddr, Vec<u8>)>,
+    /// Bound to a loopback address: other hosts' datagrams do not reach it.
+    loopback_only: bool,
+    /// Datagrams in the order they arrive, each with the virtual instant it does (later ones
+    /// are still travelling).
+    queue: VecDeque<(u64, SimAddr, Vec<u8>)>,
     /// Only datagrams from here are received, and sends go here by default.
     peer: Option<SimAddr>,
     /// An error for the next receive: a datagram sent while connected found no socket (ICMP).
@@ -665,27 +1017,24 @@ impl SimDatagram {
     pub(crate) fn bind(addr: SimAddr) -> io::Result<SimDatagram> {
         let world = World::expect();
         let mut net = lock(&world.net);
-        let (key, local) = match addr {
+        let (key, local, loopback_only) = match addr {
             SimAddr::Ip(addr) => {
-                let ip = host_ip(addr.ip(), true)?;
-                let port = match addr.port() {
-                    0 => net.ephemeral(ip, true)?,
-                    port if net.port_taken(ip, port, true) => return Err(addr_in_use(&addr)),
-                    port => port,
-                };
-                (
-                    Some(Key::Ip(ip, port)),
-                    SimAddr::Ip(SocketAddr::new(addr.ip(), port)),
-                )
+                let (key, local, loopback) = bind_ip(&world, &mut net, addr, true)?;
+                (Some(key), local, loopback)
             }
             SimAddr::Unix(Some(path)) => {
                 claim_path(&path)?;
-                (Some(Key::Path(path.clone())), SimAddr::Unix(Some(path)))
+                (
+                    Some(Key::Path(path.clone())),
+                    SimAddr::Unix(Some(path)),
+                    true,
+                )
             }
-            SimAddr::Unix(None) => (None, SimAddr::Unix(None)),
+            SimAddr::Unix(None) => (None, SimAddr::Unix(None), true),
         };
         let state = Arc::new(Mutex::new(DatagramState {
             local,
+            loopback_only,
             queue: VecDeque::new(),
             peer: None,
             error: None,
@@ -770,7 +1119,7 @@ impl SimDatagram {
     pub(crate) fn connect(&self, peer: SimAddr) -> io::Result<()> {
         match &peer {
             SimAddr::Ip(addr) => {
-                host_ip(addr.ip(), false)?;
+                place(&self.world, addr.ip(), false)?;
             }
             SimAddr::Unix(Some(path)) => {
                 path_fits(path)?;
@@ -788,29 +1137,46 @@ impl SimDatagram {
         Ok(())
     }
 
-    fn find(&self, to: &SimAddr) -> io::Result<Option<Arc<Mutex<DatagramState>>>> {
-        let key = match to {
-            SimAddr::Ip(addr) => Key::Ip(host_ip(addr.ip(), false)?, addr.port()),
-            SimAddr::Unix(Some(path)) => Key::Path(path.clone()),
+    /// The socket `to` names, and its host; `None` if nothing is bound there (or it takes
+    /// only its own host's datagrams).
+    fn find(&self, to: &SimAddr) -> io::Result<Option<(Arc<Mutex<DatagramState>>, u32)>> {
+        let here = World::current_host_index();
+        let (key, host) = match to {
+            SimAddr::Ip(addr) => {
+                let (place, _) = place(&self.world, addr.ip(), false)?;
+                (Key::Ip(place, addr.port()), place.0)
+            }
+            SimAddr::Unix(Some(path)) => (Key::Path(path.clone()), here),
             SimAddr::Unix(None) => {
-                return Ok(lock(&self.state).partner.as_ref().and_then(|p| p.upgrade()))
+                let partner = lock(&self.state).partner.as_ref().and_then(|p| p.upgrade());
+                return Ok(partner.map(|p| (p, here)));
             }
         };
-        Ok(lock(&self.world.net).datagrams.get(&key).cloned())
+        let found = lock(&self.world.net).datagrams.get(&key).cloned();
+        Ok(found
+            .filter(|state| host == here || !lock(state).loopback_only)
+            .map(|s| (s, host)))
     }
 
     /// Sends `buf` to `to`. A datagram nobody receives is lost, as on a network; if this socket
     /// is connected to `to`, its next receive fails with `ConnectionRefused`, as Linux reports
     /// the ICMP error.
     pub(crate) fn send_to(&self, buf: &[u8], to: &SimAddr) -> io::Result<usize> {
-        let from = self.local_addr();
+        let here = World::current_host_index();
+        let mut from = self.local_addr();
         match self.find(to)? {
-            Some(target) => {
-                let mut target = lock(&target);
-                let accepted = target.peer.as_ref().is_none_or(|peer| *peer == from);
+            Some((target, there)) => {
+                if there != here {
+                    // Seen from another host, a socket on 0.0.0.0 sends from its host's address.
+                    if let SimAddr::Ip(addr) = &mut from {
+                        if addr.ip().is_unspecified() {
+                            addr.set_ip(self.world.hosts[here as usize].ip.into());
+                        }
+                    }
+                }
+                let accepted = lock(&target).peer.as_ref().is_none_or(|peer| *peer == from);
                 if accepted {
-                    target.queue.push_back((from, buf.to_vec()));
-                    wake_all(&mut target.receivers);
+                    self.deliver(&target, here, there, from, buf);
                 }
             }
             // A Unix datagram to a path nobody binds fails at once, as the OS's does.
@@ -831,6 +1197,56 @@ impl SimDatagram {
         Ok(buf.len())
     }
 
+    /// Puts a datagram on its way from host `here` to `target` on host `there`: at once on one
+    /// host; between hosts after the link's delay, unless lost (a partition, a host that is
+    /// down, or the link's loss), maybe twice, maybe overtaken.
+    fn deliver(
+        &self,
+        target: &Arc<Mutex<DatagramState>>,
+        here: u32,
+        there: u32,
+        from: SimAddr,
+        buf: &[u8],
+    ) {
+        let world = &self.world;
+        let now = world.nanos_of(world.now());
+        let mut arrivals = Vec::new();
+        if here == there {
+            arrivals.push(now);
+        } else {
+            let net = lock(&world.net);
+            if net.partitioned(here, there) || !world.hosts[there as usize].is_up() {
+                return;
+            }
+            let link = net.link(here, there);
+            drop(net);
+            if chance(world, link.loss) {
+                return;
+            }
+            let copies = if chance(world, link.duplicate) { 2 } else { 1 };
+            for _ in 0..copies {
+                let mut at = now.saturating_add(link.delay(world));
+                if chance(world, link.reorder) {
+                    at = at.saturating_add(u64::try_from(link.latency.as_nanos()).unwrap_or(0));
+                }
+                arrivals.push(at);
+            }
+        }
+        let mut state = lock(target);
+        for at in arrivals {
+            // Arrival order: after everything that arrives no later.
+            let index = state.queue.partition_point(|(t, _, _)| *t <= at);
+            state.queue.insert(index, (at, from.clone(), buf.to_vec()));
+            if at > now {
+                world.arm(
+                    at,
+                    Waker::from(Arc::new(DatagramArrival(Arc::downgrade(target)))),
+                );
+            }
+        }
+        wake_all(&mut state.receivers);
+    }
+
     /// Receives one datagram into `buf`, truncated to it (the rest is discarded, or kept with
     /// `peek`).
     pub(crate) fn poll_recv_from(
@@ -843,7 +1259,8 @@ impl SimDatagram {
         if let Some(kind) = state.error.take() {
             return Poll::Ready(Err(kind.into()));
         }
-        let Some((from, datagram)) = state.queue.front() else {
+        let now = self.world.nanos_of(self.world.now());
+        let Some((_, from, datagram)) = state.queue.front().filter(|(at, _, _)| *at <= now) else {
             register(&mut state.receivers, cx.waker());
             return Poll::Pending;
         };
@@ -860,8 +1277,10 @@ impl SimDatagram {
         match direction {
             Direction::Write => Poll::Ready(()),
             Direction::Read => {
+                let now = self.world.nanos_of(self.world.now());
                 let mut state = lock(&self.state);
-                if state.error.is_some() || !state.queue.is_empty() {
+                if state.error.is_some() || state.queue.front().is_some_and(|(at, _, _)| *at <= now)
+                {
                     return Poll::Ready(());
                 }
                 register(&mut state.receivers, cx.waker());
@@ -874,7 +1293,26 @@ impl SimDatagram {
 impl Drop for SimDatagram {
     fn drop(&mut self) {
         if let Some(key) = &self.key {
-            lock(&self.world.net).datagrams.remove(key);
+            // Unless a crash took the registration and a new life of the host bound the port.
+            let mut net = lock(&self.world.net);
+            if net
+                .datagrams
+                .get(key)
+                .is_some_and(|state| Arc::ptr_eq(state, &self.state))
+            {
+                net.datagrams.remove(key);
+            }
+        }
+    }
+}
+
+/// Wakes a datagram socket's receivers when a datagram in flight arrives.
+struct DatagramArrival(std::sync::Weak<Mutex<DatagramState>>);
+
+impl std::task::Wake for DatagramArrival {
+    fn wake(self: Arc<Self>) {
+        if let Some(state) = self.0.upgrade() {
+            wake_all(&mut lock(&state).receivers);
         }
     }
 }
@@ -882,14 +1320,19 @@ impl Drop for SimDatagram {
 // ----------------------------------------------------------------------------------------------
 // Names
 
-/// Resolves `host` and `port` in the simulation: `localhost` is its loopback host (IPv4 first),
-/// any other name is unknown. No resolver of the machine is asked.
+/// Resolves `host` and `port` in the simulation: `localhost` is the loopback addresses (IPv4
+/// first), a host's name its address; any other name is unknown. No resolver of the machine is
+/// asked.
 pub(crate) fn resolve_host(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     if host.eq_ignore_ascii_case("localhost") {
         return Ok(vec![
             SocketAddr::new(Ipv4Addr::LOCALHOST.into(), port),
             SocketAddr::new(Ipv6Addr::LOCALHOST.into(), port),
         ]);
+    }
+    let world = World::expect();
+    if let Some(found) = world.hosts.iter().skip(1).find(|h| h.name == host) {
+        return Ok(vec![SocketAddr::new(found.ip.into(), port)]);
     }
     // The kind std gives a failed lookup (`Uncategorized`, which cannot be named), by way of an
     // error number no kind is assigned to, and std's message.
@@ -911,4 +1354,85 @@ pub(crate) fn resolve(text: &str) -> io::Result<Vec<SocketAddr>> {
         .ok_or_else(|| invalid("invalid socket address"))?;
     let port = port.parse().map_err(|_| invalid("invalid port value"))?;
     resolve_host(host, port)
+}
+
+// ----------------------------------------------------------------------------------------------
+// Faults
+
+/// Cuts the link between hosts `a` and `b`, both ways: TCP data and connection attempts wait
+/// (in order) until `repair`; datagrams are lost.
+pub(crate) fn partition(world: &World, a: u32, b: u32) {
+    if a != b {
+        lock(&world.net).partitions.insert(pair_key(a, b));
+    }
+}
+
+/// Restores the link between hosts `a` and `b`: the TCP data a partition held travels now, in
+/// order, and connection attempts go on.
+pub(crate) fn repair(world: &World, a: u32, b: u32) {
+    let (conns, link) = {
+        let mut net = lock(&world.net);
+        if !net.partitions.remove(&pair_key(a, b)) {
+            return;
+        }
+        net.wake_topology();
+        let conns: Vec<_> = net.conns.iter().filter_map(|c| c.upgrade()).collect();
+        (conns, net.link(a, b))
+    };
+    let now = world.nanos_of(world.now());
+    for conn in conns {
+        let mut state = lock(&conn);
+        let hosts = state.hosts;
+        if pair_key(hosts[0], hosts[1]) != pair_key(a, b) {
+            continue;
+        }
+        for (side, pipe) in state.pipes.iter_mut().enumerate() {
+            let mut last = now;
+            for segment in pipe.in_flight.iter_mut().filter(|s| s.at == u64::MAX) {
+                segment.at = now.saturating_add(link.delay(world)).max(last);
+                last = segment.at;
+                world.arm(
+                    segment.at,
+                    Waker::from(Arc::new(Arrival {
+                        conn: Arc::downgrade(&conn),
+                        pipe: side,
+                    })),
+                );
+            }
+        }
+    }
+}
+
+/// Sets the link between hosts `a` and `b` (both ways).
+pub(crate) fn set_link(world: &World, a: u32, b: u32, link: Link) {
+    lock(&world.net).links.insert(pair_key(a, b), link);
+}
+
+/// The network's side of a crash of host `host`: its connections are reset (its peers read
+/// `ConnectionReset`), and its listeners and datagram sockets stop being reachable.
+pub(crate) fn crash(world: &World, host: u32) {
+    let conns: Vec<_> = {
+        let mut net = lock(&world.net);
+        net.listeners
+            .retain(|key, _| !matches!(key, Key::Ip((h, _), _) if *h == host));
+        net.datagrams
+            .retain(|key, _| !matches!(key, Key::Ip((h, _), _) if *h == host));
+        net.conns.iter().filter_map(|c| c.upgrade()).collect()
+    };
+    for conn in conns {
+        let mut state = lock(&conn);
+        if state.hosts.contains(&host) {
+            state.reset = true;
+            for pipe in &mut state.pipes {
+                pipe.in_flight.clear();
+                wake_all(&mut pipe.readers);
+                wake_all(&mut pipe.writers);
+            }
+        }
+    }
+}
+
+/// A host came up again: connection attempts waiting for it go on.
+pub(crate) fn host_up(world: &World) {
+    lock(&world.net).wake_topology();
 }

@@ -34,6 +34,9 @@ thread_local! {
     /// The address of the simulation this thread drives (0 for none): a cheap check, on each
     /// wake, that the wake is made on the simulation's own thread.
     static DRIVING: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// The host whose task (or blocking closure) runs on this thread now: an index into the
+    /// simulation's hosts (0, the default host, outside any task).
+    static HOST: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
     /// Set on the thread of a blocking closure of a simulation.
     static IN_CLOSURE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
@@ -49,14 +52,14 @@ const STALL: Duration = Duration::from_secs(1);
 
 /// A wake from another thread, kept until the simulation is idle.
 enum Mail {
-    Task(u64, Runnable),
+    Task(u64, u32, u32, Runnable),
     Main(Arc<MainWaker>),
 }
 
 impl Mail {
     fn order(&self) -> u64 {
         match self {
-            Mail::Task(id, _) => *id,
+            Mail::Task(id, ..) => *id,
             Mail::Main(main) => main.id,
         }
     }
@@ -74,7 +77,7 @@ struct Closures {
     /// simulation does not wait for them again.
     gave_up_at: Option<u64>,
     /// Blocking closures whose tasks were polled, waiting to start.
-    queued: Vec<Box<dyn FnOnce() + Send>>,
+    queued: Vec<(u32, Box<dyn FnOnce() + Send>)>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -89,7 +92,8 @@ pub(crate) type TimerKey = (u64, u64);
 /// them in a fixed order).
 #[derive(Default)]
 struct Tasks {
-    slots: Vec<Option<Waker>>,
+    /// Each live task's waker and host.
+    slots: Vec<Option<(Waker, u32)>>,
     free: Vec<usize>,
 }
 
@@ -112,8 +116,38 @@ impl Tasks {
 
 struct Sched {
     rng: Rng,
-    /// Tasks woken and not polled since, in the order they were woken.
-    runnable: Vec<Runnable>,
+    /// Tasks woken and not polled since, in the order they were woken, with their host and
+    /// the host's life they belong to.
+    runnable: Vec<(Runnable, u32, u32)>,
+}
+
+/// A host of the simulation: a name, an address, and its current life (a crash ends one).
+pub(crate) struct Host {
+    pub(crate) name: String,
+    pub(crate) ip: std::net::Ipv4Addr,
+    /// Counts the host's crashes: tasks of an earlier life are dropped when next scheduled.
+    epoch: std::sync::atomic::AtomicU32,
+    /// False from a crash until the host's software is started again.
+    up: AtomicBool,
+}
+
+impl Host {
+    pub(crate) fn new(name: String, ip: std::net::Ipv4Addr) -> Host {
+        Host {
+            name,
+            ip,
+            epoch: std::sync::atomic::AtomicU32::new(0),
+            up: AtomicBool::new(true),
+        }
+    }
+
+    pub(crate) fn epoch(&self) -> u32 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn is_up(&self) -> bool {
+        self.up.load(Ordering::Acquire)
+    }
 }
 
 /// The state of one simulation, shared with its tasks' wakers and its timers (which may be
@@ -141,6 +175,13 @@ pub(crate) struct World {
     next_id: AtomicU64,
     /// The simulated network's registry of sockets.
     pub(crate) net: Mutex<Network>,
+    /// The hosts, fixed when the simulation starts; host 0 is the default one.
+    pub(crate) hosts: Box<[Host]>,
+    /// Tasks to drop (their simulation ended, or their host crashed), and whether there are.
+    dead: Mutex<Vec<Runnable>>,
+    has_dead: AtomicBool,
+    /// Hosts to start again (bounced), for the driver of `Sim::run`, and its waker.
+    restarts: Mutex<(Vec<u32>, Option<Waker>)>,
 }
 
 impl World {
@@ -212,32 +253,165 @@ impl World {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let id = self.next_id();
-        let world = self.clone();
+        // One lock of the registry for the slot and the waker.
         let mut tasks = lock(&self.tasks);
-        let slot = tasks.vacant();
-        let tracked = Tracked {
-            future,
-            slot,
-            world: self.clone(),
-        };
-        let (runnable, task) =
-            async_task::spawn(tracked, move |runnable| world.schedule(id, runnable));
-        tasks.slots[slot] = Some(runnable.waker());
+        let (tracked, schedule) = self.track(&mut tasks, future);
+        let (slot, host) = (tracked.slot, tracked.host);
+        let (runnable, task) = async_task::spawn(tracked, schedule);
+        tasks.slots[slot] = Some((runnable.waker(), host));
         drop(tasks);
         runnable.schedule();
         task
     }
 
-    fn schedule(&self, id: u64, runnable: Runnable) {
-        if self.closed.load(Ordering::Acquire) {
-            // The simulation is over: dropping the runnable drops the task's future.
-            drop(runnable);
+    /// Spawns a `!Send` future as a task of this simulation, on the current host: the root of
+    /// a host's or client's software, which only this thread ever polls or drops.
+    pub(crate) fn spawn_local<F>(self: &Arc<Self>, future: F) -> async_task::Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        // One lock of the registry for the slot and the waker.
+        let mut tasks = lock(&self.tasks);
+        let (tracked, schedule) = self.track(&mut tasks, future);
+        let (slot, host) = (tracked.slot, tracked.host);
+        let (runnable, task) = async_task::spawn_local(tracked, schedule);
+        tasks.slots[slot] = Some((runnable.waker(), host));
+        drop(tasks);
+        runnable.schedule();
+        task
+    }
+
+    /// Wraps `future` for the current host's life, with the function that schedules it.
+    fn track<F: Future>(
+        self: &Arc<Self>,
+        tasks: &mut Tasks,
+        future: F,
+    ) -> (Tracked<F>, impl Fn(Runnable) + Send + Sync + 'static) {
+        let id = self.next_id();
+        let host = HOST.get();
+        let epoch = self.hosts[host as usize].epoch();
+        let world = self.clone();
+        let slot = tasks.vacant();
+        let tracked = Tracked {
+            future,
+            slot,
+            host,
+            world: self.clone(),
+        };
+        (tracked, move |runnable| {
+            world.schedule(id, host, epoch, runnable)
+        })
+    }
+
+    fn schedule(&self, id: u64, host: u32, epoch: u32, runnable: Runnable) {
+        if self.closed.load(Ordering::Acquire) || self.hosts[host as usize].epoch() != epoch {
+            // The simulation is over, or the task's host crashed: dropping the runnable drops
+            // the task's future, later, at a point where no lock is held (a wake may come from
+            // under a socket's lock, which the future's destructor takes again).
+            lock(&self.dead).push(runnable);
+            self.has_dead.store(true, Ordering::Release);
         } else if self.drives_this_thread() {
-            lock(&self.sched).runnable.push(runnable);
+            lock(&self.sched).runnable.push((runnable, host, epoch));
         } else {
-            self.post(Mail::Task(id, runnable));
+            self.post(Mail::Task(id, host, epoch, runnable));
         }
+    }
+
+    /// The index of the host whose code runs on this thread now.
+    pub(crate) fn current_host_index() -> u32 {
+        HOST.get()
+    }
+
+    /// The index of the host named `name`.
+    pub(crate) fn host_named(&self, name: &str) -> Option<u32> {
+        self.hosts
+            .iter()
+            .position(|host| host.name == name)
+            .map(|i| i as u32)
+    }
+
+    /// Runs `f` as code of host `host` (its spawns belong to it).
+    pub(crate) fn on_host<R>(host: u32, f: impl FnOnce() -> R) -> R {
+        let previous = HOST.replace(host);
+        let _restore = RestoreHost(previous);
+        f()
+    }
+
+    /// Ends the current life of host `host`: its tasks are dropped (the queued ones now, the
+    /// waiting ones as they are woken here), and it counts as down until `restart`.
+    pub(crate) fn crash(&self, host: u32) {
+        let state = &self.hosts[host as usize];
+        state.epoch.fetch_add(1, Ordering::AcqRel);
+        state.up.store(false, Ordering::Release);
+        let epoch = state.epoch();
+        // Taken out under the locks, dropped outside them: a future's destructor may wake,
+        // spawn or touch the network.
+        let queued: Vec<_> = {
+            let mut sched = lock(&self.sched);
+            let (stale, kept) = std::mem::take(&mut sched.runnable)
+                .into_iter()
+                .partition(|(_, h, e)| *h == host && *e != epoch);
+            sched.runnable = kept;
+            stale
+        };
+        lock(&self.dead).extend(queued.into_iter().map(|(runnable, _, _)| runnable));
+        self.has_dead.store(true, Ordering::Release);
+        let waiting: Vec<Waker> = lock(&self.tasks)
+            .slots
+            .iter()
+            .flatten()
+            .filter(|(_, h)| *h == host)
+            .map(|(waker, _)| waker.clone())
+            .collect();
+        for waker in waiting {
+            waker.wake();
+        }
+        let mail: Vec<_> = {
+            let mut closures = lock(&self.closures);
+            let (stale, kept) = std::mem::take(&mut closures.mailbox).into_iter().partition(
+                |mail| matches!(mail, Mail::Task(_, h, e, _) if *h == host && *e != epoch),
+            );
+            closures.mailbox = kept;
+            stale
+        };
+        lock(&self.dead).extend(mail.into_iter().filter_map(|mail| match mail {
+            Mail::Task(_, _, _, runnable) => Some(runnable),
+            Mail::Main(_) => None,
+        }));
+    }
+
+    /// Marks host `host` up again, for its software to be started in its new life.
+    pub(crate) fn restart(&self, host: u32) {
+        self.hosts[host as usize].up.store(true, Ordering::Release);
+    }
+
+    /// Drops the tasks marked dead, and those their destructors mark, outside every lock.
+    fn bury(&self) {
+        loop {
+            self.has_dead.store(false, Ordering::Release);
+            let dead = std::mem::take(&mut *lock(&self.dead));
+            if dead.is_empty() {
+                return;
+            }
+            drop(dead);
+        }
+    }
+
+    /// Asks the driver of `Sim::run` to start host `host`'s software again.
+    pub(crate) fn request_restart(&self, host: u32) {
+        let mut restarts = lock(&self.restarts);
+        restarts.0.push(host);
+        if let Some(waker) = restarts.1.take() {
+            waker.wake();
+        }
+    }
+
+    /// The hosts to start again; `waker` is woken at the next request.
+    pub(crate) fn take_restarts(&self, waker: &Waker) -> Vec<u32> {
+        let mut restarts = lock(&self.restarts);
+        restarts.1 = Some(waker.clone());
+        std::mem::take(&mut restarts.0)
     }
 
     /// Keeps a wake made on another thread until the simulation is idle.
@@ -270,7 +444,7 @@ impl World {
     /// the same point of every run and run side by side.
     pub(crate) fn queue_closure(&self, f: impl FnOnce() + Send + 'static) {
         let mut closures = lock(&self.closures);
-        closures.queued.push(Box::new(f));
+        closures.queued.push((HOST.get(), Box::new(f)));
         self.note_pending(&closures);
     }
 
@@ -280,13 +454,14 @@ impl World {
     /// If the OS cannot start a thread.
     fn start_closures(self: &Arc<Self>) {
         let queued = std::mem::take(&mut lock(&self.closures).queued);
-        for f in queued {
+        for (host, f) in queued {
             self.count_running(true);
             let world = self.clone();
             let started = std::thread::Builder::new()
                 .name("anyrt-sim-blocking".into())
                 .spawn(move || {
                     IN_CLOSURE.set(true);
+                    HOST.set(host);
                     CURRENT.with(|c| *c.borrow_mut() = Some(world.clone()));
                     // `f` catches the closure's panics (reported through its handle).
                     f();
@@ -383,7 +558,11 @@ impl World {
         mail.sort_by_key(Mail::order);
         for mail in mail {
             match mail {
-                Mail::Task(_, runnable) => lock(&self.sched).runnable.push(runnable),
+                Mail::Task(_, host, epoch, runnable) => {
+                    if self.hosts[host as usize].epoch() == epoch {
+                        lock(&self.sched).runnable.push((runnable, host, epoch));
+                    }
+                }
                 Mail::Main(main) => main.woken.store(true, Ordering::Release),
             }
         }
@@ -461,6 +640,17 @@ impl World {
     /// Runs `future` and the simulation's tasks until `future` completes; the simulation ends
     /// with it, and its remaining tasks are dropped.
     pub(crate) fn run<F: Future>(seed: u64, future: F) -> F::Output {
+        World::run_with(seed, super::net::Link::default(), Vec::new(), |_| future)
+    }
+
+    /// Runs a simulation with `hosts` (besides the default host 0, `localhost`) whose links
+    /// default to `link`; `make` builds the main future once the simulation is running.
+    pub(crate) fn run_with<F: Future>(
+        seed: u64,
+        link: super::net::Link,
+        hosts: Vec<Host>,
+        make: impl FnOnce(&Arc<World>) -> F,
+    ) -> F::Output {
         assert!(
             !World::is_running(),
             "anyrt: a simulation is already running on this thread"
@@ -480,11 +670,22 @@ impl World {
             timers: Mutex::new(BTreeMap::new()),
             tasks: Mutex::new(Tasks::default()),
             next_id: AtomicU64::new(0),
-            net: Mutex::new(Network::default()),
+            net: Mutex::new(Network::new(link)),
+            hosts: std::iter::once(Host::new(
+                "localhost".to_owned(),
+                std::net::Ipv4Addr::LOCALHOST,
+            ))
+            .chain(hosts)
+            .collect(),
+            restarts: Mutex::new((Vec::new(), None)),
+            dead: Mutex::new(Vec::new()),
+            has_dead: AtomicBool::new(false),
         });
         CURRENT.with(|c| *c.borrow_mut() = Some(world.clone()));
         DRIVING.set(Arc::as_ptr(&world) as usize);
         let _end = End(world.clone());
+        let _host = RestoreHost(HOST.replace(0));
+        let future = make(&world);
         world.drive(future)
     }
 
@@ -501,6 +702,9 @@ impl World {
         let mut future = pin!(future);
         let mut polls_since_queued: u32 = 0;
         loop {
+            if self.has_dead.load(Ordering::Acquire) {
+                self.bury();
+            }
             // No task is polled while a closure runs, so what closures do lands between the
             // same two polls in every run.
             let mut time_may_move = true;
@@ -542,7 +746,7 @@ impl World {
                     return output;
                 }
             } else {
-                let task = sched.runnable.swap_remove(pick as usize);
+                let (task, _, _) = sched.runnable.swap_remove(pick as usize);
                 drop(sched);
                 task.run();
             }
@@ -577,9 +781,10 @@ impl Drop for End {
         let waiting = std::mem::take(&mut lock(&world.tasks).slots);
         let dropped = catch_unwind(AssertUnwindSafe(|| {
             drop(queued);
-            for waker in waiting.into_iter().flatten() {
+            for (waker, _) in waiting.into_iter().flatten() {
                 waker.wake();
             }
+            world.bury();
         }));
         lock(&world.timers).clear();
         CURRENT.with(|c| *c.borrow_mut() = None);
@@ -647,6 +852,7 @@ pin_project_lite::pin_project! {
         #[pin]
         future: F,
         slot: usize,
+        host: u32,
         world: Arc<World>,
     }
 
@@ -662,6 +868,22 @@ impl<F: Future> Future for Tracked<F> {
     type Output = F::Output;
 
     fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        self.project().future.poll(cx)
+        let this = self.project();
+        let previous = HOST.get();
+        if previous == *this.host {
+            return this.future.poll(cx);
+        }
+        HOST.set(*this.host);
+        let _host = RestoreHost(previous);
+        this.future.poll(cx)
+    }
+}
+
+/// Puts back the host a task's poll replaced, also when the poll unwinds.
+struct RestoreHost(u32);
+
+impl Drop for RestoreHost {
+    fn drop(&mut self) {
+        HOST.set(self.0);
     }
 }
