@@ -31,7 +31,7 @@ fn main() {
             bench.sample_size(10);
         }
         for &backend in group.backends() {
-            for variant in &group.variants {
+            for variant in group.variants.iter().filter(|v| v.on(backend)) {
                 let shown = if group.custom {
                     Backend::Custom
                 } else {

@@ -64,12 +64,12 @@ fn main() {
         }
         for &backend in group.backends() {
             if smoke {
-                for variant in &group.variants {
+                for variant in group.variants.iter().filter(|v| v.on(backend)) {
                     backend.block_on((variant.job)(backend));
                 }
                 continue;
             }
-            for native in group.natives() {
+            for native in group.natives().iter().filter(|v| v.on(backend)) {
                 let row = measure(&group, native, backend, rounds);
                 let backend = if group.custom {
                     Backend::Custom

@@ -6,12 +6,12 @@
 //!
 //! | call | tokio | async-std | smol | why |
 //! |---|---|---|---|---|
-//! | `spawn` | 0 | 1 | 0 | async-std's handle cannot abort synchronously, so anyrt shares one `Arc` of abort state with the task; on smol anyrt aborts through async-task's own cancellation (the abort itself allocates, once) |
+//! | `spawn` | 0 | 0 | 0 | on async-std and smol anyrt aborts through async-task's own cancellation (the abort itself allocates, once); an `Arc` of abort state shared with the task was async-std's one extra until issue 13 |
 //! | `sleep` (create + first poll) | 0 | 0 | 0 | the backend's own timer, created lazily |
 //! | `timeout` around a ready future | 0 | 0 | 0 | no timer is created at all |
 //! | `Mutex::lock`, uncontended | 0 | 0 | 0 | tokio's semaphore, which allocates nothing to lock (the mutex's own `Arc` is made by its first lock, outside the count) |
 //! | `Semaphore::acquire`, uncontended | 0 | 0 | 0 | tokio's semaphore; the permit is a count |
-//! | `JoinHandle::abort_handle` | 1 | 0 | 1 | the state shared with the abort handles, made by the first call only (async-std shares the task state it has) |
+//! | `JoinHandle::abort_handle` | 1 | 1 | 1 | the state shared with the abort handles, made by the first call only |
 //!
 //! On a custom executor (`anyrt::custom`, every build), `anyrt::spawn` in one of its tasks and
 //! `Runtime::spawn` allocate once per task, async-task's, as a hand-written executor using
@@ -89,21 +89,14 @@ where
     );
 }
 
-fn spawn_extra(backend: Backend) -> u64 {
-    match backend {
-        Backend::AsyncStd => 1,
-        _ => 0,
-    }
-}
-
 #[anyrt::test(except(
     sim = "compares with the native runtime, which the simulation does not have"
 ))]
-async fn spawn_allocates_at_most_one_more_than_native() {
+async fn spawn_allocates_no_more_than_native() {
     let backend = Backend::current();
     compare(
         "spawn",
-        spawn_extra(backend),
+        0,
         || async move {
             let mut total = 0;
             for _ in 0..N {
@@ -309,12 +302,8 @@ async fn abort_handle_allocates_once_and_only_when_called() {
         assert!(handle.await.unwrap_err().is_cancelled());
     }
     eprintln!("abort_handle on {backend}: {N} tasks, first calls {first_calls} allocations, later calls {later_calls}");
-    let per_task = match backend {
-        Backend::AsyncStd => 0,
-        _ => 1,
-    };
     assert!(
-        first_calls <= per_task * N + SLACK,
+        first_calls <= N + SLACK,
         "{first_calls} for {N} first calls on {backend}"
     );
     assert!(

@@ -12,6 +12,7 @@
 #![allow(dead_code)]
 
 mod custom;
+mod peers;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,6 +23,8 @@ use futures_lite::future::zip;
 use futures_util::future::join_all;
 
 const TASKS: usize = 10_000;
+/// Trivial tasks of the `spawn_20k_then_await` shape: all spawned before any is awaited.
+const TRIVIAL_TASKS: usize = 20_000;
 const BLOCKING: usize = 1_000;
 const SLEEPS: usize = 10_000;
 const ZERO_SLEEPS: usize = 20;
@@ -49,6 +52,15 @@ pub struct Variant {
     pub label: &'static str,
     /// Builds one iteration for a backend.
     pub job: fn(Backend) -> Job,
+    /// Whether it runs on a backend: a peer facade may lack one.
+    pub runs_on: fn(Backend) -> bool,
+}
+
+impl Variant {
+    /// Whether this variant has a row on `backend`.
+    pub fn on(&self, backend: Backend) -> bool {
+        (self.runs_on)(backend)
+    }
 }
 
 /// A benchmark row: its natives and anyrt's variant (always last).
@@ -106,7 +118,20 @@ impl Group {
 }
 
 fn variant(label: &'static str, job: fn(Backend) -> Job) -> Variant {
-    Variant { label, job }
+    Variant {
+        label,
+        job,
+        runs_on: |_| true,
+    }
+}
+
+/// A peer facade's variant, on the backends `runs_on` accepts.
+fn peer(label: &'static str, runs_on: fn(Backend) -> bool, job: fn(Backend) -> Job) -> Variant {
+    Variant {
+        label,
+        job,
+        runs_on,
+    }
 }
 
 /// Gives native smol's global executor as many threads as anyrt's smol executor, unless
@@ -453,6 +478,34 @@ pub fn groups() -> Vec<Group> {
                 }),
             ],
         ),
+        // Issue 13's shape: every handle collected before the first is awaited, so the tasks
+        // pile up in the executor's queue and the handles' size and allocations count.
+        Group::new(
+            "spawn_20k_then_await",
+            false,
+            vec![
+                variant("native", |backend| {
+                    Box::pin(async move {
+                        match backend {
+                            Backend::Tokio => {
+                                spawn_all_then_await(|| tokio::spawn(async {}), |r| r.unwrap())
+                                    .await
+                            }
+                            Backend::AsyncStd => {
+                                spawn_all_then_await(|| async_std::task::spawn(async {}), |()| ())
+                                    .await
+                            }
+                            _ => spawn_all_then_await(|| smol::spawn(async {}), |()| ()).await,
+                        }
+                    })
+                }),
+                variant("anyrt", |_| {
+                    Box::pin(async {
+                        spawn_all_then_await(|| anyrt::spawn(async {}), |r| r.unwrap()).await
+                    })
+                }),
+            ],
+        ),
         Group::new(
             "spawn_blocking_1k",
             false,
@@ -674,6 +727,7 @@ pub fn groups() -> Vec<Group> {
         ),
     ];
     groups.extend(custom::groups());
+    groups.extend(peers::groups());
     groups
 }
 
@@ -687,6 +741,15 @@ async fn spawn_then_join<H: Future>(
     let handles: Vec<H> = (0..n).map(spawn).collect();
     for (i, handle) in handles.into_iter().enumerate() {
         assert_eq!(output(handle.await), i);
+    }
+}
+
+/// Spawns `TRIVIAL_TASKS` tasks that do nothing, collects their handles, then awaits them in
+/// order; `check` unwraps each result.
+async fn spawn_all_then_await<H: Future>(spawn: impl Fn() -> H, check: impl Fn(H::Output)) {
+    let handles: Vec<H> = (0..TRIVIAL_TASKS).map(|_| spawn()).collect();
+    for handle in handles {
+        check(handle.await);
     }
 }
 

@@ -1,8 +1,10 @@
 //! The async-std backend: every call anyrt makes into async-std.
 //!
 //! Natively, awaiting an async-std task that panicked re-raises the panic in the awaiter, and a
-//! task can only be cancelled by consuming its handle in an `async fn`. Tasks run supervised
-//! (see `supervised.rs`), so the handle behaves like every other backend's. Timers and sockets
+//! task can only be cancelled by consuming its handle in an `async fn`. Tasks run inside
+//! `CatchUnwind` and their handle is an `AbortableTask` (see `supervised.rs`), which starts that
+//! `async fn` to abort, so the handle behaves like every other backend's with no allocation of
+//! its own; blocking closures run supervised. Timers and sockets
 //! are async-io's, the reactor async-std runs on (see `async_io.rs`).
 
 use std::future::Future;
@@ -10,9 +12,11 @@ use std::pin::Pin;
 use std::panic::catch_unwind;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
-use super::supervised::{supervise, supervise_blocking, TaskState};
+use super::supervised::{
+    supervise_blocking, AbortableTask, Cancel, CancellableTask, CatchUnwind, Cancelling, TaskState,
+};
 use super::async_io::AsyncIo;
 use super::{Presence, RemoteAbort, Runtime};
 use crate::task::JoinError;
@@ -57,9 +61,61 @@ fn start() {
 
 /// The handle of an async-std task run by this backend; async-std's own handle detaches on
 /// drop already.
-pub(crate) struct JoinHandle<T> {
+pub(crate) enum JoinHandle<T> {
+    Abortable(AbortableTask<T, Task<T>>),
+    /// A blocking closure: its abort must not stop a started closure.
+    Supervised {
+        task: async_std::task::JoinHandle<Result<T, JoinError>>,
+        state: Arc<TaskState>,
+    },
+}
+
+/// async-std's handle of a [`CatchUnwind`] task, as an [`AbortableTask`] drives it.
+///
+/// An `Arc` of abort state shared with the task (what blocking closures keep) was the one
+/// allocation per spawn anyrt added on async-std (tests/alloc_count.rs). async-std's handle
+/// cancels through async-task, like smol's, and has no `is_finished`: that polls the task, with
+/// the awaiter's waker so the awaiter is still woken, and keeps the output if it is there.
+pub(crate) struct Task<T> {
     task: async_std::task::JoinHandle<Result<T, JoinError>>,
-    state: Arc<TaskState>,
+    awaiter: Option<Waker>,
+    output: Option<Result<T, JoinError>>,
+}
+
+impl<T> CancellableTask<T> for Task<T> {
+    fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        if let Some(output) = self.output.take() {
+            return Poll::Ready(Some(output));
+        }
+        let poll = Pin::new(&mut self.task).poll(cx);
+        if poll.is_pending() && !self.awaiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            self.awaiter = Some(cx.waker().clone());
+        }
+        poll.map(Some)
+    }
+
+    fn is_finished(&mut self) -> bool {
+        if self.output.is_none() {
+            let waker = self.awaiter.as_ref().unwrap_or(Waker::noop());
+            if let Poll::Ready(output) = Pin::new(&mut self.task).poll(&mut Context::from_waker(waker))
+            {
+                self.output = Some(output);
+            }
+        }
+        self.output.is_some()
+    }
+
+    fn detach(self) {}
+}
+
+impl<T: Send + 'static> Cancel<T> for Task<T> {
+    fn cancel(self) -> Cancelling<T> {
+        match self.output {
+            // Finished: the output goes to the awaiter, as async-task's `cancel` gives it.
+            Some(output) => Box::pin(std::future::ready(Some(output))),
+            None => Box::pin(self.task.cancel()),
+        }
+    }
 }
 
 impl Runtime for AsyncStd {
@@ -80,9 +136,12 @@ impl Runtime for AsyncStd {
         F::Output: Send + 'static,
     {
         start();
-        let (future, state) = supervise(future);
-        let task = async_std::task::spawn(future);
-        JoinHandle { task, state }
+        let task = async_std::task::spawn(CatchUnwind::new(future));
+        JoinHandle::Abortable(AbortableTask::from_task(Task {
+            task,
+            awaiter: None,
+            output: None,
+        }))
     }
 
     fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
@@ -93,26 +152,38 @@ impl Runtime for AsyncStd {
         start();
         let (f, state) = supervise_blocking(f);
         let task = async_std::task::spawn_blocking(f);
-        JoinHandle { task, state }
+        JoinHandle::Supervised { task, state }
     }
 
     fn poll_join<T>(
         handle: &mut Self::JoinHandle<T>,
         cx: &mut Context<'_>,
     ) -> Poll<Result<T, JoinError>> {
-        Pin::new(&mut handle.task).poll(cx)
+        match handle {
+            JoinHandle::Abortable(task) => task.poll_join(cx),
+            JoinHandle::Supervised { task, .. } => Pin::new(task).poll(cx),
+        }
     }
 
     fn abort<T>(handle: &Self::JoinHandle<T>) {
-        handle.state.abort();
+        match handle {
+            JoinHandle::Abortable(task) => task.abort(),
+            JoinHandle::Supervised { state, .. } => state.abort(),
+        }
     }
 
     fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
-        handle.state.is_finished()
+        match handle {
+            JoinHandle::Abortable(task) => task.is_finished(),
+            JoinHandle::Supervised { state, .. } => state.is_finished(),
+        }
     }
 
     fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort> {
-        handle.state.clone()
+        match handle {
+            JoinHandle::Abortable(task) => task.abort_handle(),
+            JoinHandle::Supervised { state, .. } => state.clone(),
+        }
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {

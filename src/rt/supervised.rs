@@ -6,11 +6,13 @@
 //! poll gets a fresh cooperative budget, see `coop.rs`). Two
 //! handles then give the abort contract:
 //!
-//! - [`SupervisedTask`] (async-std, blocking closures, local tasks): the future runs inside
-//!   [`Supervised`], and `abort` sets a flag in an `Arc` shared with the task, which drops its
-//!   future at its next poll. One allocation per task.
-//! - [`AbortableTask`] (smol's tasks): `abort` starts async-task's own cancellation, which drops
-//!   the future on the executor before it tells the awaiter. No allocation until `abort`.
+//! - [`SupervisedTask`] (blocking closures, local tasks; async-std's blocking handle keeps the
+//!   same state): the future runs inside [`Supervised`], and `abort` sets a flag in an `Arc`
+//!   shared with the task, which drops its future at its next poll. One allocation per task.
+//! - [`AbortableTask`] (the tasks of smol, async-std and custom executors): `abort` starts
+//!   async-task's own cancellation (async-std's handle reaches it through its `cancel`), which
+//!   drops the future on the executor before it tells the awaiter. No allocation until `abort`
+//!   or `abort_handle`.
 //!
 //! Both detach on drop, like tokio's handle, and in both the future, and whatever it holds (a
 //! lock guard, a connection), is gone before the awaiter learns of the cancellation.
@@ -284,14 +286,16 @@ mod abortable {
     use super::*;
 
     /// The cancellation of an [`AbortableTask`] in progress: async-task's `cancel` future.
-    type Cancelling<T> = Pin<Box<dyn Future<Output = Option<Result<T, JoinError>>> + Send>>;
+    pub(crate) type Cancelling<T> =
+        Pin<Box<dyn Future<Output = Option<Result<T, JoinError>>> + Send>>;
 
     /// Turns the shared form of a handle into what an `AbortHandle` holds.
-    type Share<T, M> = fn(Arc<AbortableTask<T, M>>) -> Arc<dyn RemoteAbort>;
+    type Share<T, I> = fn(Arc<AbortableTask<T, I>>) -> Arc<dyn RemoteAbort>;
 
-    /// The handle of a [`CatchUnwind`] task on an async-task executor, which needs no state beside
-    /// the task's own allocation: `abort` cancels through async-task, which drops the future on the
-    /// executor before it tells the awaiter; dropping the handle detaches the task.
+    /// The handle of a [`CatchUnwind`] task on an async-task executor (smol's, a custom one, or
+    /// async-std's through its handle), which needs no state beside the task's own allocation:
+    /// `abort` cancels through async-task, which drops the future on the executor before it
+    /// tells the awaiter; dropping the handle detaches the task.
     ///
     /// A separate `Arc` of abort state, as [`Supervised`] keeps, made spawning 10,000 tasks on smol
     /// 25-40% slower in `benches/paired.rs` than smol's own `spawn`; a bigger task allocation of the
@@ -301,29 +305,29 @@ mod abortable {
     /// async-task cancels only through the `Task`. So the first `abort_handle` call moves the
     /// `Task` into an `Arc` this handle shares with the abort handles (the one allocation, made
     /// only then); each of them then works on the same state.
-    pub(crate) struct AbortableTask<T, M = ()> {
+    pub(crate) struct AbortableTask<T, I: CancellableTask<T>> {
         // Locked only by `abort`, `is_finished` and `abort_handle`; the `&mut self` paths use
         // `get_mut`.
-        handle: Mutex<Handle<T, M>>,
+        handle: Mutex<Handle<T, I>>,
         /// Gives a shared handle the type of an `AbortHandle`'s: written in `new`, where
         /// `T: Send + 'static` is known, so that the methods need no bounds.
-        share: Share<T, M>,
+        share: Share<T, I>,
         /// Makes the waker of a [`Reaper`] for a shared handle, for `Drop`; written in `new`
         /// for the same reason.
-        reaper: fn(&Arc<AbortableTask<T, M>>) -> Waker,
+        reaper: fn(&Arc<AbortableTask<T, I>>) -> Waker,
         /// Set on a shared handle once its `JoinHandle` is gone: the [`Reaper`]'s waker.
         orphan: OnceLock<Waker>,
         /// A wake of the reaper that is not yet handled.
         woken: AtomicBool,
     }
 
-    enum Handle<T, M> {
-        Running(FallibleTask<Result<T, JoinError>, M>),
+    enum Handle<T, I: CancellableTask<T>> {
+        Running(I),
         /// Aborted: boxed, as it is rare and the handle should stay small.
         Aborted(Box<Abort<T>>),
         /// An `AbortHandle` exists: the state moved into this `Arc`, which it holds too (and
         /// which is never `Shared` itself).
-        Shared(Arc<AbortableTask<T, M>>),
+        Shared(Arc<AbortableTask<T, I>>),
         /// The result was taken, or the handle dropped.
         Gone,
     }
@@ -366,14 +370,66 @@ mod abortable {
         }
     }
 
-    impl<T, M> AbortableTask<T, M> {
+    /// A task an [`AbortableTask`] can drive: async-task's, or async-std's handle.
+    pub(crate) trait CancellableTask<T>: Sized {
+        /// Polls for the output; `None` if the executor dropped the task unfinished.
+        fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>>;
+
+        /// Whether the output is ready; may poll the task, with the awaiter's waker.
+        fn is_finished(&mut self) -> bool;
+
+        /// Lets the task run to completion without a handle.
+        fn detach(self);
+    }
+
+    /// A [`CancellableTask`] that can be cancelled from any thread, which needs its output
+    /// `Send`: apart, so the handle's other methods need no bounds.
+    pub(crate) trait Cancel<T>: CancellableTask<T> + Send + 'static {
+        /// Starts the cancellation: its first poll marks the task cancelled, synchronously.
+        fn cancel(self) -> Cancelling<T>;
+    }
+
+    impl<T, M> CancellableTask<T> for FallibleTask<Result<T, JoinError>, M> {
+        fn poll_output(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+            Pin::new(self).poll(cx)
+        }
+
+        fn is_finished(&mut self) -> bool {
+            FallibleTask::is_finished(self)
+        }
+
+        fn detach(self) {
+            FallibleTask::detach(self);
+        }
+    }
+
+    impl<T: Send + 'static, M: Send + Sync + 'static> Cancel<T>
+        for FallibleTask<Result<T, JoinError>, M>
+    {
+        fn cancel(self) -> Cancelling<T> {
+            Box::pin(FallibleTask::cancel(self))
+        }
+    }
+
+    impl<T, M> AbortableTask<T, FallibleTask<Result<T, JoinError>, M>> {
         pub(crate) fn new(task: async_task::Task<Result<T, JoinError>, M>) -> Self
         where
             T: Send + 'static,
             M: Send + Sync + 'static,
         {
+            AbortableTask::from_task(task.fallible())
+        }
+    }
+
+    impl<T, I: CancellableTask<T>> AbortableTask<T, I> {
+        /// Wraps a task that runs inside [`CatchUnwind`].
+        pub(crate) fn from_task(task: I) -> Self
+        where
+            T: Send + 'static,
+            I: Cancel<T>,
+        {
             AbortableTask {
-                handle: Mutex::new(Handle::Running(task.fallible())),
+                handle: Mutex::new(Handle::Running(task)),
                 share: |shared| shared,
                 reaper: |shared| Waker::from(Arc::new(Reaper(Arc::downgrade(shared)))),
                 orphan: OnceLock::new(),
@@ -381,7 +437,7 @@ mod abortable {
             }
         }
 
-        fn lock(&self) -> MutexGuard<'_, Handle<T, M>> {
+        fn lock(&self) -> MutexGuard<'_, Handle<T, I>> {
             self.handle.lock().unwrap_or_else(PoisonError::into_inner)
         }
 
@@ -470,13 +526,13 @@ mod abortable {
     }
 
     /// The shared form of a handle (never `Shared` itself), as an `AbortHandle` holds it.
-    impl<T: Send + 'static, M: Send + Sync + 'static> RemoteAbort for AbortableTask<T, M> {
+    impl<T: Send + 'static, I: Cancel<T>> RemoteAbort for AbortableTask<T, I> {
         fn abort(&self) {
             let mut handle = self.lock();
             *handle = match std::mem::replace(&mut *handle, Handle::Gone) {
                 Handle::Running(task) => {
                     let mut abort = Abort::Cancelling {
-                        cancel: Box::pin(task.cancel()),
+                        cancel: Cancel::cancel(task),
                         waker: None,
                     };
                     // The first poll marks the task cancelled (and schedules it, so the executor
@@ -498,12 +554,12 @@ mod abortable {
         }
     }
 
-    impl<T, M> Handle<T, M> {
+    impl<T, I: CancellableTask<T>> Handle<T, I> {
         fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
             match self {
                 // `None`: the executor was dropped with the task still in it.
-                Handle::Running(task) => Pin::new(task)
-                    .poll(cx)
+                Handle::Running(task) => task
+                    .poll_output(cx)
                     .map(|output| output.unwrap_or_else(|| Err(JoinError::cancelled()))),
                 Handle::Aborted(abort) => {
                     if !abort.poll(Some(cx.waker())) {
@@ -533,9 +589,9 @@ mod abortable {
     }
 
     // The output is only ever moved, never pinned.
-    impl<T, M> Unpin for AbortableTask<T, M> {}
+    impl<T, I: CancellableTask<T>> Unpin for AbortableTask<T, I> {}
 
-    impl<T, M> Drop for AbortableTask<T, M> {
+    impl<T, I: CancellableTask<T>> Drop for AbortableTask<T, I> {
         fn drop(&mut self) {
             let handle = self
                 .handle
@@ -562,9 +618,9 @@ mod abortable {
     /// Weak, so the task (which holds its awaiter's waker) does not keep the `AbortHandle`s'
     /// state alive: once they are all gone, that state's `Drop` detaches the task, which then
     /// drops its output itself.
-    struct Reaper<T, M>(Weak<AbortableTask<T, M>>);
+    struct Reaper<T, I: CancellableTask<T>>(Weak<AbortableTask<T, I>>);
 
-    impl<T: Send + 'static, M: Send + Sync + 'static> Wake for Reaper<T, M> {
+    impl<T: Send + 'static, I: Cancel<T>> Wake for Reaper<T, I> {
         fn wake(self: Arc<Self>) {
             self.wake_by_ref();
         }
@@ -578,7 +634,7 @@ mod abortable {
         }
     }
 
-    impl<T, M> fmt::Debug for AbortableTask<T, M> {
+    impl<T, I: CancellableTask<T>> fmt::Debug for AbortableTask<T, I> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.debug_struct("AbortableTask").finish_non_exhaustive()
         }
@@ -588,7 +644,7 @@ mod abortable {
     /// [`SupervisedTask`] for the blocking closures, whose abort must not stop a started closure.
     #[derive(Debug)]
     pub(crate) enum TaskHandle<T, M = ()> {
-        Abortable(AbortableTask<T, M>),
+        Abortable(AbortableTask<T, FallibleTask<Result<T, JoinError>, M>>),
         Supervised(SupervisedTask<T, M>),
     }
 
@@ -624,4 +680,4 @@ mod abortable {
 }
 
 #[allow(unused_imports)]
-pub(crate) use abortable::{AbortableTask, TaskHandle};
+pub(crate) use abortable::{AbortableTask, Cancel, CancellableTask, Cancelling, TaskHandle};
