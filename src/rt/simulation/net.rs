@@ -820,9 +820,20 @@ pub(crate) async fn connect(to: SimAddr) -> io::Result<SimStream> {
         }
         return Err(refused(&world));
     };
+    // A full backlog drops the SYN and the client tries again, as Linux does: wait for room.
+    std::future::poll_fn(|cx| {
+        let mut state = lock(&listener);
+        if state.backlog.len() < BACKLOG || state.closed {
+            Poll::Ready(())
+        } else {
+            register(&mut state.connectors, cx.waker());
+            Poll::Pending
+        }
+    })
+    .await;
     let client = {
         let mut state = lock(&listener);
-        if state.backlog.len() >= BACKLOG {
+        if state.closed {
             drop(state);
             return Err(refused(&world));
         }
@@ -851,6 +862,10 @@ struct ListenerState {
     loopback_only: bool,
     backlog: VecDeque<SimStream>,
     acceptors: Vec<Waker>,
+    /// Connection attempts waiting for room in the backlog.
+    connectors: Vec<Waker>,
+    /// The listener was dropped: waiting attempts are refused.
+    closed: bool,
 }
 
 /// A simulated listening socket (TCP or Unix).
@@ -893,6 +908,8 @@ impl SimListener {
             loopback_only,
             backlog: VecDeque::new(),
             acceptors: Vec::new(),
+            connectors: Vec::new(),
+            closed: false,
         }));
         net.listeners.insert(key.clone(), state.clone());
         drop(net);
@@ -916,6 +933,7 @@ impl SimListener {
         let mut state = lock(&self.state);
         match state.backlog.pop_front() {
             Some(stream) => {
+                wake_all(&mut state.connectors);
                 let peer = stream.peer.clone();
                 Poll::Ready(Ok((stream, peer)))
             }
@@ -941,7 +959,12 @@ impl Drop for SimListener {
             }
         }
         // Connections never accepted are reset, as the OS does when a listener closes.
-        let backlog = std::mem::take(&mut lock(&self.state).backlog);
+        let backlog = {
+            let mut state = lock(&self.state);
+            state.closed = true;
+            wake_all(&mut state.connectors);
+            std::mem::take(&mut state.backlog)
+        };
         for stream in backlog {
             let mut conn = lock(&stream.conn);
             conn.reset = true;
