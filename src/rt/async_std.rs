@@ -8,16 +8,16 @@
 //! are async-io's, the reactor async-std runs on (see `async_io.rs`).
 
 use std::future::Future;
-use std::pin::Pin;
 use std::panic::catch_unwind;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
-use super::supervised::{
-    supervise_blocking, AbortableTask, Cancel, CancellableTask, CatchUnwind, Cancelling, TaskState,
-};
 use super::async_io::AsyncIo;
+use super::supervised::{
+    supervise_blocking, AbortableTask, Cancel, CancellableTask, Cancelling, CatchUnwind, TaskState,
+};
 use super::{Presence, RemoteAbort, Runtime};
 use crate::task::JoinError;
 
@@ -88,7 +88,12 @@ impl<T> CancellableTask<T> for Task<T> {
             return Poll::Ready(Some(output));
         }
         let poll = Pin::new(&mut self.task).poll(cx);
-        if poll.is_pending() && !self.awaiter.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+        if poll.is_pending()
+            && !self
+                .awaiter
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+        {
             self.awaiter = Some(cx.waker().clone());
         }
         poll.map(Some)
@@ -97,7 +102,8 @@ impl<T> CancellableTask<T> for Task<T> {
     fn is_finished(&mut self) -> bool {
         if self.output.is_none() {
             let waker = self.awaiter.as_ref().unwrap_or(Waker::noop());
-            if let Poll::Ready(output) = Pin::new(&mut self.task).poll(&mut Context::from_waker(waker))
+            if let Poll::Ready(output) =
+                Pin::new(&mut self.task).poll(&mut Context::from_waker(waker))
             {
                 self.output = Some(output);
             }
@@ -194,5 +200,4 @@ impl Runtime for AsyncStd {
         start();
         async_std::task::block_on(future)
     }
-
 }

@@ -7,7 +7,6 @@
 //! polled; virtual time does not move while one runs, and their effects reach the simulation
 //! when it is idle (see `world.rs`).
 
-
 use std::cell::RefCell;
 use std::future::Future;
 use std::io;
@@ -19,7 +18,9 @@ use std::time::Instant;
 
 use super::simulation::{timer, Host, Link, World};
 
-use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
+use super::supervised::{
+    supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle,
+};
 use super::{Direction, Presence, Reactor, RemoteAbort, Runtime, Source};
 use crate::task::JoinError;
 
@@ -196,7 +197,9 @@ where
             let slot = self.slot.clone();
             self.world.queue_closure(move || {
                 let result = f();
-                let mut slot = slot.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut slot = slot
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 slot.result = Some(result);
                 let waker = slot.waker.take();
                 drop(slot);

@@ -16,8 +16,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 
-use super::supervised::{supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle};
 use super::async_io::AsyncIo;
+use super::supervised::{
+    supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle,
+};
 use super::{Presence, RemoteAbort, Runtime};
 use crate::task::JoinError;
 
@@ -92,7 +94,9 @@ impl Runtime for Smol {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        TaskHandle::Abortable(AbortableTask::new(executor().spawn(CatchUnwind::new(future))))
+        TaskHandle::Abortable(AbortableTask::new(
+            executor().spawn(CatchUnwind::new(future)),
+        ))
     }
 
     fn spawn_blocking<F, T>(f: F) -> Self::JoinHandle<T>
@@ -132,5 +136,4 @@ impl Runtime for Smol {
         super::async_io::start_reactor();
         async_io::block_on(future)
     }
-
 }

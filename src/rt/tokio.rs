@@ -153,7 +153,12 @@ struct RemoteTask {
 impl RemoteAbort for RemoteTask {
     fn abort(&self) {
         let task = &self.task;
-        abort_task(task.is_finished(), || task.abort(), &self.aborted, self.blocking);
+        abort_task(
+            task.is_finished(),
+            || task.abort(),
+            &self.aborted,
+            self.blocking,
+        );
     }
 
     fn is_finished(&self) -> bool {
@@ -242,7 +247,12 @@ impl Runtime for Tokio {
 
     fn abort<T>(handle: &Self::JoinHandle<T>) {
         let task = &handle.task;
-        abort_task(task.is_finished(), || task.abort(), &handle.aborted, handle.blocking);
+        abort_task(
+            task.is_finished(),
+            || task.abort(),
+            &handle.aborted,
+            handle.blocking,
+        );
     }
 
     fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
