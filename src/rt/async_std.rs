@@ -124,6 +124,36 @@ impl<T: Send + 'static> Cancel<T> for Task<T> {
     }
 }
 
+impl<T> super::Task<T> for JoinHandle<T> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        match self {
+            JoinHandle::Abortable(task) => task.poll_join(cx),
+            JoinHandle::Supervised { task, .. } => Pin::new(task).poll(cx),
+        }
+    }
+
+    fn abort(&self) {
+        match self {
+            JoinHandle::Abortable(task) => task.abort(),
+            JoinHandle::Supervised { state, .. } => state.abort(),
+        }
+    }
+
+    fn is_finished(&self) -> bool {
+        match self {
+            JoinHandle::Abortable(task) => task.is_finished(),
+            JoinHandle::Supervised { state, .. } => state.is_finished(),
+        }
+    }
+
+    fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
+        match self {
+            JoinHandle::Abortable(task) => task.abort_handle(),
+            JoinHandle::Supervised { state, .. } => state.clone(),
+        }
+    }
+}
+
 impl Runtime for AsyncStd {
     type JoinHandle<T> = JoinHandle<T>;
     type Reactor = AsyncIo;
@@ -159,37 +189,6 @@ impl Runtime for AsyncStd {
         let (f, state) = supervise_blocking(f);
         let task = async_std::task::spawn_blocking(f);
         JoinHandle::Supervised { task, state }
-    }
-
-    fn poll_join<T>(
-        handle: &mut Self::JoinHandle<T>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<T, JoinError>> {
-        match handle {
-            JoinHandle::Abortable(task) => task.poll_join(cx),
-            JoinHandle::Supervised { task, .. } => Pin::new(task).poll(cx),
-        }
-    }
-
-    fn abort<T>(handle: &Self::JoinHandle<T>) {
-        match handle {
-            JoinHandle::Abortable(task) => task.abort(),
-            JoinHandle::Supervised { state, .. } => state.abort(),
-        }
-    }
-
-    fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
-        match handle {
-            JoinHandle::Abortable(task) => task.is_finished(),
-            JoinHandle::Supervised { state, .. } => state.is_finished(),
-        }
-    }
-
-    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort> {
-        match handle {
-            JoinHandle::Abortable(task) => task.abort_handle(),
-            JoinHandle::Supervised { state, .. } => state.clone(),
-        }
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {

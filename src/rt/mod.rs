@@ -80,7 +80,7 @@ pub(crate) mod simulation;
 /// handle detaches, timers and sockets work from threads outside the backend's runtime.
 pub(crate) trait Runtime {
     /// The handle of a spawned task or blocking closure.
-    type JoinHandle<T>: Unpin;
+    type JoinHandle<T>: Task<T>;
     /// The timers and I/O readiness this backend's tasks use.
     type Reactor: Reactor;
 
@@ -103,19 +103,6 @@ pub(crate) trait Runtime {
     where
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static;
-    /// Polls a handle for the task's result.
-    fn poll_join<T>(
-        handle: &mut Self::JoinHandle<T>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<T, JoinError>>;
-    /// Requests cancellation; returns at once.
-    fn abort<T>(handle: &Self::JoinHandle<T>);
-    /// Whether the task has produced its result (or been cancelled).
-    fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool;
-    /// The handle's `abort` and `is_finished`, shared with other threads (for
-    /// [`crate::task::AbortHandle`]); they keep working once the handle is dropped. Allocates at
-    /// most once per task, and only when called: `spawn` pays nothing for it.
-    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort>;
     /// Yields once to the backend's scheduler.
     fn yield_now() -> impl Future<Output = ()> + Send;
     /// A random number below `n` (at least 1), for choices such as `select!`'s branch order; a
@@ -219,10 +206,25 @@ pub(crate) trait Reactor {
 /// The reactor of backend `R`.
 type ReactorOf<R> = <R as Runtime>::Reactor;
 
+/// A backend's handle of one spawned task or blocking closure, what a
+/// [`crate::task::JoinHandle`] drives: the handle half of the contract.
+pub(crate) trait Task<T>: Unpin {
+    /// Polls for the task's result.
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
+    /// Requests cancellation; returns at once. A blocking closure that has started runs on.
+    fn abort(&self);
+    /// Whether the task has produced its result (or been cancelled).
+    fn is_finished(&self) -> bool;
+    /// `abort` and `is_finished`, shared with other threads (for
+    /// [`crate::task::AbortHandle`]); they keep working once the handle is dropped. Allocates at
+    /// most once per task, and only when called: `spawn` pays nothing for it.
+    fn abort_handle(&self) -> Arc<dyn RemoteAbort>;
+}
+
 /// A task's `abort` and `is_finished`, shareable between threads: what an
 /// [`AbortHandle`](crate::task::AbortHandle) holds.
 pub(crate) trait RemoteAbort: Send + Sync {
-    /// Requests cancellation, as [`Runtime::abort`] does; returns at once.
+    /// Requests cancellation, as [`Task::abort`] does; returns at once.
     fn abort(&self);
     /// Whether the task has produced its result (or been cancelled).
     fn is_finished(&self) -> bool;
@@ -799,9 +801,8 @@ impl<T> JoinHandle<T> {
     pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         match self {
             JoinHandle::Backend(handle) => {
-                each!(handle, BackendJoinHandle, |Rt, handle| Rt::poll_join(
-                    handle, cx
-                ))
+                each!(handle, BackendJoinHandle, |_Rt, handle| handle
+                    .poll_join(cx))
             }
             JoinHandle::Custom(handle) => handle.poll_join(cx),
         }
@@ -810,7 +811,7 @@ impl<T> JoinHandle<T> {
     pub(crate) fn abort(&self) {
         match self {
             JoinHandle::Backend(handle) => {
-                each!(handle, BackendJoinHandle, |Rt, handle| Rt::abort(handle))
+                each!(handle, BackendJoinHandle, |_Rt, handle| handle.abort())
             }
             JoinHandle::Custom(handle) => handle.abort(),
         }
@@ -819,9 +820,8 @@ impl<T> JoinHandle<T> {
     pub(crate) fn is_finished(&self) -> bool {
         match self {
             JoinHandle::Backend(handle) => {
-                each!(handle, BackendJoinHandle, |Rt, handle| Rt::is_finished(
-                    handle
-                ))
+                each!(handle, BackendJoinHandle, |_Rt, handle| handle
+                    .is_finished())
             }
             JoinHandle::Custom(handle) => handle.is_finished(),
         }
@@ -830,9 +830,8 @@ impl<T> JoinHandle<T> {
     pub(crate) fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
         match self {
             JoinHandle::Backend(handle) => {
-                each!(handle, BackendJoinHandle, |Rt, handle| Rt::abort_handle(
-                    handle
-                ))
+                each!(handle, BackendJoinHandle, |_Rt, handle| handle
+                    .abort_handle())
             }
             JoinHandle::Custom(handle) => handle.abort_handle(),
         }

@@ -21,8 +21,7 @@ use super::simulation::{timer, Host, Link, World};
 use super::supervised::{
     supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle,
 };
-use super::{Direction, Presence, Reactor, RemoteAbort, Runtime, Source};
-use crate::task::JoinError;
+use super::{Direction, Presence, Reactor, Runtime, Source};
 
 /// The simulation backend.
 pub(crate) struct Sim;
@@ -111,25 +110,6 @@ impl Runtime for Sim {
             })),
         });
         TaskHandle::Supervised(SupervisedTask::new(task, state))
-    }
-
-    fn poll_join<T>(
-        handle: &mut Self::JoinHandle<T>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<T, JoinError>> {
-        handle.poll_join(cx)
-    }
-
-    fn abort<T>(handle: &Self::JoinHandle<T>) {
-        handle.abort();
-    }
-
-    fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
-        handle.is_finished()
-    }
-
-    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort> {
-        handle.abort_handle()
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {

@@ -13,15 +13,13 @@ use std::cell::Cell;
 use std::future::Future;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll};
+use std::sync::{Mutex, PoisonError};
 
 use super::async_io::AsyncIo;
 use super::supervised::{
     supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle,
 };
-use super::{Presence, RemoteAbort, Runtime};
-use crate::task::JoinError;
+use super::{Presence, Runtime};
 
 /// The smol backend.
 pub(crate) struct Smol;
@@ -107,25 +105,6 @@ impl Runtime for Smol {
         super::async_io::start_reactor();
         let (f, state) = supervise_blocking(f);
         TaskHandle::Supervised(SupervisedTask::new(blocking::unblock(f), state))
-    }
-
-    fn poll_join<T>(
-        handle: &mut Self::JoinHandle<T>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<T, JoinError>> {
-        handle.poll_join(cx)
-    }
-
-    fn abort<T>(handle: &Self::JoinHandle<T>) {
-        handle.abort();
-    }
-
-    fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
-        handle.is_finished()
-    }
-
-    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort> {
-        handle.abort_handle()
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {

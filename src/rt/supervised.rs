@@ -648,29 +648,29 @@ mod abortable {
         Supervised(SupervisedTask<T, M>),
     }
 
-    impl<T, M> TaskHandle<T, M> {
-        pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+    impl<T, M> crate::rt::Task<T> for TaskHandle<T, M> {
+        fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
             match self {
                 TaskHandle::Abortable(task) => task.poll_join(cx),
                 TaskHandle::Supervised(task) => task.poll_join(cx),
             }
         }
 
-        pub(crate) fn abort(&self) {
+        fn abort(&self) {
             match self {
                 TaskHandle::Abortable(task) => task.abort(),
                 TaskHandle::Supervised(task) => task.abort(),
             }
         }
 
-        pub(crate) fn is_finished(&self) -> bool {
+        fn is_finished(&self) -> bool {
             match self {
                 TaskHandle::Abortable(task) => task.is_finished(),
                 TaskHandle::Supervised(task) => task.is_finished(),
             }
         }
 
-        pub(crate) fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
+        fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
             match self {
                 TaskHandle::Abortable(task) => task.abort_handle(),
                 TaskHandle::Supervised(task) => task.abort_handle(),

@@ -22,7 +22,7 @@ use ::tokio::io::unix::AsyncFd;
 use ::tokio::io::Interest;
 use ::tokio::runtime::{EnterGuard, Handle};
 
-use super::{Direction, Presence, Reactor, RemoteAbort, Runtime, Source};
+use super::{Direction, Presence, Reactor, RemoteAbort, Runtime, Source, Task};
 use crate::task::JoinError;
 
 /// The tokio backend.
@@ -173,6 +173,48 @@ fn join_error(error: ::tokio::task::JoinError) -> JoinError {
     }
 }
 
+impl<T> Task<T> for TaskHandle<T> {
+    fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        let handle = self;
+        let result = ready!(Pin::new(&mut handle.task).poll(cx));
+        if handle.aborted() {
+            // Aborted before it finished: whatever the poll the abort raced with produced, an
+            // output or a panic on its way out, goes with the task, as on the other backends.
+            return Poll::Ready(Err(JoinError::cancelled()));
+        }
+        Poll::Ready(result.map_err(join_error))
+    }
+
+    fn abort(&self) {
+        let handle = self;
+        let task = &handle.task;
+        abort_task(
+            task.is_finished(),
+            || task.abort(),
+            &handle.aborted,
+            handle.blocking,
+        );
+    }
+
+    fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+
+    fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
+        let handle = self;
+        handle
+            .remote
+            .get_or_init(|| {
+                Arc::new(RemoteTask {
+                    task: handle.task.abort_handle(),
+                    aborted: AtomicBool::new(false),
+                    blocking: handle.blocking,
+                })
+            })
+            .clone()
+    }
+}
+
 impl Runtime for Tokio {
     type JoinHandle<T> = TaskHandle<T>;
     type Reactor = Tokio;
@@ -230,46 +272,6 @@ impl Runtime for Tokio {
                 _ => std::panic::resume_unwind(payload),
             },
         }
-    }
-
-    fn poll_join<T>(
-        handle: &mut Self::JoinHandle<T>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Result<T, JoinError>> {
-        let result = ready!(Pin::new(&mut handle.task).poll(cx));
-        if handle.aborted() {
-            // Aborted before it finished: whatever the poll the abort raced with produced, an
-            // output or a panic on its way out, goes with the task, as on the other backends.
-            return Poll::Ready(Err(JoinError::cancelled()));
-        }
-        Poll::Ready(result.map_err(join_error))
-    }
-
-    fn abort<T>(handle: &Self::JoinHandle<T>) {
-        let task = &handle.task;
-        abort_task(
-            task.is_finished(),
-            || task.abort(),
-            &handle.aborted,
-            handle.blocking,
-        );
-    }
-
-    fn is_finished<T>(handle: &Self::JoinHandle<T>) -> bool {
-        handle.task.is_finished()
-    }
-
-    fn abort_handle<T>(handle: &Self::JoinHandle<T>) -> Arc<dyn RemoteAbort> {
-        handle
-            .remote
-            .get_or_init(|| {
-                Arc::new(RemoteTask {
-                    task: handle.task.abort_handle(),
-                    aborted: AtomicBool::new(false),
-                    blocking: handle.blocking,
-                })
-            })
-            .clone()
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {
