@@ -14,15 +14,26 @@ async fn never_more_holders_than_permits() {
     let semaphore = Arc::new(Semaphore::new(3));
     let inside = Arc::new(AtomicUsize::new(0));
     let most = Arc::new(AtomicUsize::new(0));
+    // Every task is running before any asks, and a holder lingers (a bounded number of yields)
+    // until the others could come in: a quick task finishing its loop before the next is spawned
+    // would otherwise leave the permits unused (on a fast machine, `most` was 1).
+    let start = Arc::new(anyrt::sync::Barrier::new(20));
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let (semaphore, inside, most) = (semaphore.clone(), inside.clone(), most.clone());
+            let start = start.clone();
             anyrt::spawn(async move {
+                start.wait().await;
                 for _ in 0..20 {
                     let _permit = semaphore.acquire().await.unwrap();
                     let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
                     most.fetch_max(now, Ordering::SeqCst);
-                    anyrt::task::yield_now().await;
+                    for _ in 0..100 {
+                        anyrt::task::yield_now().await;
+                        if inside.load(Ordering::SeqCst) >= 3 {
+                            break;
+                        }
+                    }
                     inside.fetch_sub(1, Ordering::SeqCst);
                 }
             })
