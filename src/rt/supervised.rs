@@ -289,8 +289,31 @@ mod abortable {
     pub(crate) type Cancelling<T> =
         Pin<Box<dyn Future<Output = Option<Result<T, JoinError>>> + Send>>;
 
-    /// Turns the shared form of a handle into what an `AbortHandle` holds.
-    type Share<T, I> = fn(Arc<AbortableTask<T, I>>) -> Arc<dyn RemoteAbort>;
+    /// What a handle does with its shared form that needs `T: Send + 'static`: a function
+    /// written in [`AbortableTask::from_task`], where the bounds are known, so that the handle's
+    /// methods need none and the handle carries one pointer for both.
+    enum SharedOp<'a, T, I: CancellableTask<T>> {
+        /// `abort_handle`: share the handle (if not yet), and give what an `AbortHandle` holds.
+        Share(&'a AbortableTask<T, I>),
+        /// The `JoinHandle` is gone: hand the task to a [`Reaper`].
+        Orphan(Arc<Shared<T, I>>),
+    }
+
+    fn shared_op<T: Send + 'static, I: Cancel<T>>(
+        op: SharedOp<'_, T, I>,
+    ) -> Option<Arc<dyn RemoteAbort>> {
+        match op {
+            SharedOp::Share(task) => Some(task.share()),
+            SharedOp::Orphan(shared) => {
+                let reaper = Waker::from(Arc::new(Reaper(Arc::downgrade(&shared))));
+                if shared.orphan.set(reaper).is_ok() {
+                    shared.woken.store(true, Ordering::SeqCst);
+                    shared.reap_if_woken();
+                }
+                None
+            }
+        }
+    }
 
     /// The handle of a [`CatchUnwind`] task on an async-task executor (smol's, a custom one, or
     /// async-std's through its handle), which needs no state beside the task's own allocation:
@@ -305,17 +328,24 @@ mod abortable {
     /// async-task cancels only through the `Task`. So the first `abort_handle` call moves the
     /// `Task` into an `Arc` this handle shares with the abort handles (the one allocation, made
     /// only then); each of them then works on the same state.
+    ///
+    /// The handle is four words: users keep thousands of them, and each spawn moves it through
+    /// every layer up to the public `JoinHandle`. What only a shared handle needs lives in
+    /// [`Shared`] (this made smol's public `JoinHandle<usize>` 40 bytes instead of 80).
     pub(crate) struct AbortableTask<T, I: CancellableTask<T>> {
         // Locked only by `abort`, `is_finished` and `abort_handle`; the `&mut self` paths use
         // `get_mut`.
         handle: Mutex<Handle<T, I>>,
-        /// Gives a shared handle the type of an `AbortHandle`'s: written in `new`, where
-        /// `T: Send + 'static` is known, so that the methods need no bounds.
-        share: Share<T, I>,
-        /// Makes the waker of a [`Reaper`] for a shared handle, for `Drop`; written in `new`
-        /// for the same reason.
-        reaper: fn(&Arc<AbortableTask<T, I>>) -> Waker,
-        /// Set on a shared handle once its `JoinHandle` is gone: the [`Reaper`]'s waker.
+        shared_op: SharedOpFn<T, I>,
+    }
+
+    type SharedOpFn<T, I> = fn(SharedOp<'_, T, I>) -> Option<Arc<dyn RemoteAbort>>;
+
+    /// The state a handle shares with its `AbortHandle`s, once one exists.
+    struct Shared<T, I: CancellableTask<T>> {
+        /// The task, never `Shared` itself.
+        task: AbortableTask<T, I>,
+        /// Set once the `JoinHandle` is gone: the [`Reaper`]'s waker.
         orphan: OnceLock<Waker>,
         /// A wake of the reaper that is not yet handled.
         woken: AtomicBool,
@@ -325,9 +355,8 @@ mod abortable {
         Running(I),
         /// Aborted: boxed, as it is rare and the handle should stay small.
         Aborted(Box<Abort<T>>),
-        /// An `AbortHandle` exists: the state moved into this `Arc`, which it holds too (and
-        /// which is never `Shared` itself).
-        Shared(Arc<AbortableTask<T, I>>),
+        /// An `AbortHandle` exists: the state moved into this `Arc`, which it holds too.
+        Shared(Arc<Shared<T, I>>),
         /// The result was taken, or the handle dropped.
         Gone,
     }
@@ -430,10 +459,7 @@ mod abortable {
         {
             AbortableTask {
                 handle: Mutex::new(Handle::Running(task)),
-                share: |shared| shared,
-                reaper: |shared| Waker::from(Arc::new(Reaper(Arc::downgrade(shared)))),
-                orphan: OnceLock::new(),
-                woken: AtomicBool::new(false),
+                shared_op: shared_op::<T, I>,
             }
         }
 
@@ -458,12 +484,46 @@ mod abortable {
         }
 
         pub(crate) fn is_finished(&self) -> bool {
-            let finished = match &mut *self.lock() {
+            match &mut *self.lock() {
                 Handle::Running(task) => task.is_finished(),
                 Handle::Aborted(abort) => abort.poll(None),
-                Handle::Shared(shared) => shared.is_finished(),
+                Handle::Shared(shared) => shared.finished(),
                 Handle::Gone => true,
-            };
+            }
+        }
+
+        pub(crate) fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
+            (self.shared_op)(SharedOp::Share(self)).expect("sharing gives a handle")
+        }
+
+        fn share(&self) -> Arc<dyn RemoteAbort>
+        where
+            T: Send + 'static,
+            I: Cancel<T>,
+        {
+            let mut handle = self.lock();
+            match &*handle {
+                Handle::Shared(shared) => shared.clone(),
+                _ => {
+                    let state = std::mem::replace(&mut *handle, Handle::Gone);
+                    let shared = Arc::new(Shared {
+                        task: AbortableTask {
+                            handle: Mutex::new(state),
+                            shared_op: self.shared_op,
+                        },
+                        orphan: OnceLock::new(),
+                        woken: AtomicBool::new(false),
+                    });
+                    *handle = Handle::Shared(shared.clone());
+                    shared
+                }
+            }
+        }
+    }
+
+    impl<T, I: CancellableTask<T>> Shared<T, I> {
+        fn finished(&self) -> bool {
+            let finished = self.task.is_finished();
             self.reap_if_woken();
             finished
         }
@@ -481,7 +541,7 @@ mod abortable {
             // its holder sees `woken`.
             fence(Ordering::SeqCst);
             while self.woken.load(Ordering::SeqCst) {
-                let mut handle = match self.handle.try_lock() {
+                let mut handle = match self.task.handle.try_lock() {
                     Ok(handle) => handle,
                     Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
                     Err(TryLockError::WouldBlock) => return,
@@ -503,32 +563,12 @@ mod abortable {
                 fence(Ordering::SeqCst);
             }
         }
-
-        pub(crate) fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
-            let mut handle = self.lock();
-            let shared = match &*handle {
-                Handle::Shared(shared) => shared.clone(),
-                _ => {
-                    let state = std::mem::replace(&mut *handle, Handle::Gone);
-                    let shared = Arc::new(AbortableTask {
-                        handle: Mutex::new(state),
-                        share: self.share,
-                        reaper: self.reaper,
-                        orphan: OnceLock::new(),
-                        woken: AtomicBool::new(false),
-                    });
-                    *handle = Handle::Shared(shared.clone());
-                    shared
-                }
-            };
-            (self.share)(shared)
-        }
     }
 
-    /// The shared form of a handle (never `Shared` itself), as an `AbortHandle` holds it.
-    impl<T: Send + 'static, I: Cancel<T>> RemoteAbort for AbortableTask<T, I> {
+    /// The shared form of a handle, as an `AbortHandle` holds it.
+    impl<T: Send + 'static, I: Cancel<T>> RemoteAbort for Shared<T, I> {
         fn abort(&self) {
-            let mut handle = self.lock();
+            let mut handle = self.task.lock();
             *handle = match std::mem::replace(&mut *handle, Handle::Gone) {
                 Handle::Running(task) => {
                     let mut abort = Abort::Cancelling {
@@ -550,7 +590,7 @@ mod abortable {
         }
 
         fn is_finished(&self) -> bool {
-            AbortableTask::is_finished(self)
+            self.finished()
         }
     }
 
@@ -573,7 +613,7 @@ mod abortable {
                     Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
                 }
                 Handle::Shared(shared) => {
-                    let mut handle = shared.lock();
+                    let mut handle = shared.task.lock();
                     let result = handle.poll_join(cx);
                     if result.is_ready() {
                         // Taken: the `AbortHandle`s then see a finished task, with nothing in it.
@@ -603,11 +643,7 @@ mod abortable {
                 // reaper awaits the task in this handle's place and drops the output, as a
                 // detached task's is dropped.
                 Handle::Shared(shared) => {
-                    let reaper = (self.reaper)(&shared);
-                    if shared.orphan.set(reaper).is_ok() {
-                        shared.woken.store(true, Ordering::SeqCst);
-                        shared.reap_if_woken();
-                    }
+                    (self.shared_op)(SharedOp::Orphan(shared));
                 }
                 Handle::Aborted(_) | Handle::Gone => {}
             }
@@ -618,7 +654,7 @@ mod abortable {
     /// Weak, so the task (which holds its awaiter's waker) does not keep the `AbortHandle`s'
     /// state alive: once they are all gone, that state's `Drop` detaches the task, which then
     /// drops its output itself.
-    struct Reaper<T, I: CancellableTask<T>>(Weak<AbortableTask<T, I>>);
+    struct Reaper<T, I: CancellableTask<T>>(Weak<Shared<T, I>>);
 
     impl<T: Send + 'static, I: Cancel<T>> Wake for Reaper<T, I> {
         fn wake(self: Arc<Self>) {
