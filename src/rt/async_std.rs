@@ -30,12 +30,18 @@ pub(crate) struct AsyncStd;
 /// its own message once, marks itself started anyway, and every task spawned after that waits
 /// forever for a thread. Here the first attempt is caught, and later calls start the threads
 /// through async-global-executor, which reports a failure as an error and can be retried.
+#[inline]
 fn start() {
-    static STARTED: AtomicBool = AtomicBool::new(false);
-    static FIRST_ATTEMPT: Mutex<bool> = Mutex::new(true);
-    if STARTED.load(Ordering::Acquire) {
-        return;
+    if !STARTED.load(Ordering::Acquire) {
+        start_slow();
     }
+}
+
+static STARTED: AtomicBool = AtomicBool::new(false);
+
+#[cold]
+fn start_slow() {
+    static FIRST_ATTEMPT: Mutex<bool> = Mutex::new(true);
     super::async_io::start_reactor();
     let mut first = FIRST_ATTEMPT.lock().unwrap_or_else(PoisonError::into_inner);
     if STARTED.load(Ordering::Acquire) {

@@ -595,12 +595,22 @@ mod abortable {
     }
 
     impl<T, I: CancellableTask<T>> Handle<T, I> {
+        /// The common case, a running task, inline; the others in [`Handle::poll_join_rare`].
+        #[inline]
         fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
             match self {
                 // `None`: the executor was dropped with the task still in it.
                 Handle::Running(task) => task
                     .poll_output(cx)
                     .map(|output| output.unwrap_or_else(|| Err(JoinError::cancelled()))),
+                _ => self.poll_join_rare(cx),
+            }
+        }
+
+        #[inline(never)]
+        fn poll_join_rare(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+            match self {
+                Handle::Running(_) => unreachable!("a running task is polled inline"),
                 Handle::Aborted(abort) => {
                     if !abort.poll(Some(cx.waker())) {
                         return Poll::Pending;
