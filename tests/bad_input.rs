@@ -286,6 +286,58 @@ fn rows() -> Vec<Row> {
         }
     );
     row!(
+        "poll a spawn_blocking JoinHandle after it returned",
+        panic("anyrt: a `JoinHandle` was polled after it returned its result"),
+        async {
+            let mut handle = anyrt::task::spawn_blocking(|| ());
+            (&mut handle).await.unwrap();
+            let _ = (&mut handle).await;
+            value("polled")
+        }
+    );
+    row!(
+        "poll a JoinHandle that has an AbortHandle after it returned",
+        panic("anyrt: a `JoinHandle` was polled after it returned its result"),
+        async {
+            let mut handle = anyrt::spawn(async {});
+            let _abort = handle.abort_handle();
+            (&mut handle).await.unwrap();
+            let _ = (&mut handle).await;
+            value("polled")
+        }
+    );
+    row!(
+        "poll a spawn_local JoinHandle after it returned",
+        panic("anyrt: a `JoinHandle` was polled after it returned its result"),
+        async {
+            let local = anyrt::task::LocalSet::new();
+            local
+                .run_until(async {
+                    let mut handle = anyrt::task::spawn_local(async {});
+                    (&mut handle).await.unwrap();
+                    let _ = (&mut handle).await;
+                })
+                .await;
+            value("polled")
+        }
+    );
+    row!(
+        "abort, is_finished and abort_handle on a JoinHandle that returned",
+        value("finished, abort ignored"),
+        async {
+            let mut handle = anyrt::spawn(async {});
+            (&mut handle).await.unwrap();
+            handle.abort();
+            let abort = handle.abort_handle();
+            abort.abort();
+            if handle.is_finished() && abort.is_finished() {
+                value("finished, abort ignored")
+            } else {
+                value("unfinished")
+            }
+        }
+    );
+    row!(
         "JoinError::into_panic on a cancelled task",
         panic("anyrt: `JoinError::into_panic` on a cancelled task"),
         async {

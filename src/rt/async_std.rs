@@ -12,7 +12,7 @@ use std::panic::catch_unwind;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{Context, Poll, Waker};
+use std::task::{ready, Context, Poll, Waker};
 
 use super::async_io::AsyncIo;
 use super::supervised::{
@@ -71,7 +71,9 @@ pub(crate) enum JoinHandle<T> {
     Abortable(AbortableTask<T, Task<T>>),
     /// A blocking closure: its abort must not stop a started closure.
     Supervised {
-        task: async_std::task::JoinHandle<Result<T, JoinError>>,
+        /// `None` once the result was returned (async-std's handle would panic with its own
+        /// message if polled again).
+        task: Option<async_std::task::JoinHandle<Result<T, JoinError>>>,
         state: Arc<TaskState>,
     },
 }
@@ -134,7 +136,14 @@ impl<T> super::Task<T> for JoinHandle<T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         match self {
             JoinHandle::Abortable(task) => task.poll_join(cx),
-            JoinHandle::Supervised { task, .. } => Pin::new(task).poll(cx),
+            JoinHandle::Supervised { task, .. } => {
+                let Some(handle) = task.as_mut() else {
+                    panic!("anyrt: a `JoinHandle` was polled after it returned its result")
+                };
+                let result = ready!(Pin::new(handle).poll(cx));
+                *task = None;
+                Poll::Ready(result)
+            }
         }
     }
 
@@ -194,7 +203,10 @@ impl Runtime for AsyncStd {
         start();
         let (f, state) = supervise_blocking(f);
         let task = async_std::task::spawn_blocking(f);
-        JoinHandle::Supervised { task, state }
+        JoinHandle::Supervised {
+            task: Some(task),
+            state,
+        }
     }
 
     fn yield_now() -> impl Future<Output = ()> + Send {

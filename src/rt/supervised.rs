@@ -23,7 +23,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{fence, AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, TryLockError, Weak};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{ready, Context, Poll, Wake, Waker};
 
 use async_task::FallibleTask;
 
@@ -235,7 +235,7 @@ where
 /// async-task metadata (a custom executor's tasks carry their executor).
 #[derive(Debug)]
 pub(crate) struct SupervisedTask<T, M = ()> {
-    // `None` only once dropped.
+    // `None` once its result was returned, or the handle dropped.
     task: Option<async_task::FallibleTask<Result<T, JoinError>, M>>,
     state: Arc<TaskState>,
 }
@@ -252,11 +252,15 @@ impl<T, M> SupervisedTask<T, M> {
     }
 
     pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
-        let task = self.task.as_mut().expect("a live handle has its task");
+        let Some(task) = self.task.as_mut() else {
+            panic!("anyrt: a `JoinHandle` was polled after it returned its result")
+        };
+        let output = ready!(Pin::new(task).poll(cx));
+        if let Some(task) = self.task.take() {
+            task.detach();
+        }
         // `None`: the executor was dropped with the task still in it.
-        Pin::new(task)
-            .poll(cx)
-            .map(|output| output.unwrap_or_else(|| Err(JoinError::cancelled())))
+        Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
     }
 
     pub(crate) fn abort(&self) {
@@ -599,10 +603,15 @@ mod abortable {
         #[inline]
         fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
             match self {
-                // `None`: the executor was dropped with the task still in it.
-                Handle::Running(task) => task
-                    .poll_output(cx)
-                    .map(|output| output.unwrap_or_else(|| Err(JoinError::cancelled()))),
+                Handle::Running(task) => {
+                    let output = ready!(task.poll_output(cx));
+                    // The task's allocation goes now; the handle answers from `Gone`.
+                    if let Handle::Running(task) = std::mem::replace(self, Handle::Gone) {
+                        task.detach();
+                    }
+                    // `None`: the executor was dropped with the task still in it.
+                    Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
+                }
                 _ => self.poll_join_rare(cx),
             }
         }

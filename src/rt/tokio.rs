@@ -109,6 +109,8 @@ pub(crate) struct TaskHandle<T> {
     task: ::tokio::task::JoinHandle<T>,
     aborted: AtomicBool,
     blocking: bool,
+    /// The result was returned: tokio's handle would panic with its own message if polled again.
+    done: bool,
     /// Made by the first `abort_handle` (tasks rarely get one): an abort through it counts as
     /// `aborted` too.
     remote: OnceLock<Arc<RemoteTask>>,
@@ -120,6 +122,7 @@ impl<T> TaskHandle<T> {
             task,
             aborted: AtomicBool::new(false),
             blocking,
+            done: false,
             remote: OnceLock::new(),
         }
     }
@@ -176,7 +179,11 @@ fn join_error(error: ::tokio::task::JoinError) -> JoinError {
 impl<T> Task<T> for TaskHandle<T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         let handle = self;
+        if handle.done {
+            panic!("anyrt: a `JoinHandle` was polled after it returned its result");
+        }
         let result = ready!(Pin::new(&mut handle.task).poll(cx));
+        handle.done = true;
         if handle.aborted() {
             // Aborted before it finished: whatever the poll the abort raced with produced, an
             // output or a panic on its way out, goes with the task, as on the other backends.

@@ -19,7 +19,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{ready, Context, Poll};
+use std::task::{Context, Poll};
 
 use crate::rt::supervised::SupervisedTask;
 use crate::rt::{self, RemoteAbort};
@@ -170,9 +170,11 @@ enum Inner<T> {
     Runtime(rt::JoinHandle<T>),
     /// A task of a [`LocalSet`], with the backend that served the `spawn_local` call.
     Local(SupervisedTask<T>, Backend),
-    /// The result was returned; the task's handle is gone.
-    Done(Backend),
 }
+// Once the result is returned, the task's handle stays here until this one is dropped (as a
+// native handle keeps its task): each backend's handle answers later calls (a second poll
+// panics with anyrt's message, `is_finished` is true, `abort` does nothing), so a join does
+// not pay for a second state here.
 
 impl<T> JoinHandle<T> {
     pub(crate) fn new(inner: rt::JoinHandle<T>) -> Self {
@@ -201,7 +203,6 @@ impl<T> JoinHandle<T> {
         match &self.inner {
             Inner::Runtime(handle) => handle.abort(),
             Inner::Local(task, _) => task.abort(),
-            Inner::Done(_) => {}
         }
     }
 
@@ -222,7 +223,6 @@ impl<T> JoinHandle<T> {
         match &self.inner {
             Inner::Runtime(handle) => handle.is_finished(),
             Inner::Local(task, _) => task.is_finished(),
-            Inner::Done(_) => true,
         }
     }
 
@@ -245,7 +245,6 @@ impl<T> JoinHandle<T> {
         let inner = match &self.inner {
             Inner::Runtime(handle) => handle.abort_handle(),
             Inner::Local(task, _) => task.abort_handle(),
-            Inner::Done(_) => Arc::new(Finished),
         };
         AbortHandle { inner }
     }
@@ -255,7 +254,7 @@ impl<T> JoinHandle<T> {
     pub fn backend(&self) -> Backend {
         match &self.inner {
             Inner::Runtime(handle) => handle.backend(),
-            Inner::Local(_, backend) | Inner::Done(backend) => *backend,
+            Inner::Local(_, backend) => *backend,
         }
     }
 }
@@ -264,14 +263,10 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let result = ready!(match &mut self.inner {
+        match &mut self.inner {
             Inner::Runtime(handle) => handle.poll_join(cx),
             Inner::Local(task, _) => task.poll_join(cx),
-            Inner::Done(_) =>
-                panic!("anyrt: a `JoinHandle` was polled after it returned its result"),
-        });
-        self.inner = Inner::Done(self.backend());
-        Poll::Ready(result)
+        }
     }
 }
 
@@ -335,17 +330,6 @@ impl fmt::Debug for AbortHandle {
     }
 }
 
-/// The abort of a task whose handle has returned its result already.
-struct Finished;
-
-impl RemoteAbort for Finished {
-    fn abort(&self) {}
-
-    fn is_finished(&self) -> bool {
-        true
-    }
-}
-
 /// Why a task produced no output: it panicked, or it was cancelled.
 pub struct JoinError {
     repr: Repr,
@@ -354,8 +338,10 @@ pub struct JoinError {
 enum Repr {
     Cancelled,
     // In a Mutex only to make the error `Sync`, so it fits in `io::Error` and `Box<dyn Error +
-    // Send + Sync>`; the payload is only ever moved out, never shared.
-    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+    // Send + Sync>`; the payload is only ever moved out, never shared. Boxed, so the error is
+    // one word and a `Result<usize, JoinError>` two: every join returns one through each layer
+    // of the handle, in registers, and panics are rare.
+    Panic(Box<Mutex<Box<dyn Any + Send + 'static>>>),
 }
 
 impl JoinError {
@@ -367,7 +353,7 @@ impl JoinError {
 
     pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
         JoinError {
-            repr: Repr::Panic(Mutex::new(payload)),
+            repr: Repr::Panic(Box::new(Mutex::new(payload))),
         }
     }
 
@@ -404,7 +390,7 @@ impl JoinError {
     /// The panic payload, or the error itself if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
-            Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|e| e.into_inner())),
+            Repr::Panic(payload) => Ok((*payload).into_inner().unwrap_or_else(|e| e.into_inner())),
             Repr::Cancelled => Err(self),
         }
     }
