@@ -813,8 +813,12 @@ fn an_executor_that_drops_its_runnables_cancels_their_tasks() {
         "the future outlived its runnable"
     );
     assert!(anyrt::block_on(task).unwrap_err().is_cancelled());
-    let blocking = runtime.spawn_blocking(|| 1);
-    assert!(anyrt::block_on(blocking).unwrap_err().is_cancelled());
+    let mut blocking = runtime.spawn_blocking(|| 1);
+    assert!(anyrt::block_on(&mut blocking).unwrap_err().is_cancelled());
+    // After its result the handle is finished, for itself and for an `AbortHandle`, although
+    // the closure never ran to say so.
+    assert!(blocking.is_finished());
+    assert!(blocking.abort_handle().is_finished());
 }
 
 /// Panics in `schedule` from its second call on: a broken executor.

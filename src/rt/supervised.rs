@@ -259,6 +259,9 @@ impl<T, M> SupervisedTask<T, M> {
         if let Some(task) = self.task.take() {
             task.detach();
         }
+        // The state alone answers from now on: a closure the executor dropped unstarted never
+        // marked it.
+        self.state.finish();
         // `None`: the executor was dropped with the task still in it.
         Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
     }

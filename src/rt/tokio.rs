@@ -106,11 +106,11 @@ fn budget_is_constrained() -> bool {
 
 /// A tokio task's handle, and whether `abort` reached the task before it finished.
 pub(crate) struct TaskHandle<T> {
-    task: ::tokio::task::JoinHandle<T>,
+    /// `None` once the result was returned: the task's allocation goes then, and a second poll
+    /// gets anyrt's panic rather than tokio's.
+    task: Option<::tokio::task::JoinHandle<T>>,
     aborted: AtomicBool,
     blocking: bool,
-    /// The result was returned: tokio's handle would panic with its own message if polled again.
-    done: bool,
     /// Made by the first `abort_handle` (tasks rarely get one): an abort through it counts as
     /// `aborted` too.
     remote: OnceLock<Arc<RemoteTask>>,
@@ -119,10 +119,9 @@ pub(crate) struct TaskHandle<T> {
 impl<T> TaskHandle<T> {
     fn new(task: ::tokio::task::JoinHandle<T>, blocking: bool) -> Self {
         TaskHandle {
-            task,
+            task: Some(task),
             aborted: AtomicBool::new(false),
             blocking,
-            done: false,
             remote: OnceLock::new(),
         }
     }
@@ -179,11 +178,11 @@ fn join_error(error: ::tokio::task::JoinError) -> JoinError {
 impl<T> Task<T> for TaskHandle<T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         let handle = self;
-        if handle.done {
+        let Some(task) = handle.task.as_mut() else {
             panic!("anyrt: a `JoinHandle` was polled after it returned its result");
-        }
-        let result = ready!(Pin::new(&mut handle.task).poll(cx));
-        handle.done = true;
+        };
+        let result = ready!(Pin::new(task).poll(cx));
+        handle.task = None;
         if handle.aborted() {
             // Aborted before it finished: whatever the poll the abort raced with produced, an
             // output or a panic on its way out, goes with the task, as on the other backends.
@@ -194,7 +193,8 @@ impl<T> Task<T> for TaskHandle<T> {
 
     fn abort(&self) {
         let handle = self;
-        let task = &handle.task;
+        // Returned its result: nothing to abort.
+        let Some(task) = &handle.task else { return };
         abort_task(
             task.is_finished(),
             || task.abort(),
@@ -204,21 +204,38 @@ impl<T> Task<T> for TaskHandle<T> {
     }
 
     fn is_finished(&self) -> bool {
-        self.task.is_finished()
+        self.task.as_ref().is_none_or(|task| task.is_finished())
     }
 
     fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
         let handle = self;
+        if let Some(remote) = handle.remote.get() {
+            return remote.clone();
+        }
+        let Some(task) = &handle.task else {
+            return Arc::new(Finished);
+        };
         handle
             .remote
             .get_or_init(|| {
                 Arc::new(RemoteTask {
-                    task: handle.task.abort_handle(),
+                    task: task.abort_handle(),
                     aborted: AtomicBool::new(false),
                     blocking: handle.blocking,
                 })
             })
             .clone()
+    }
+}
+
+/// The `AbortHandle` of a task whose handle returned its result before any was asked for.
+struct Finished;
+
+impl RemoteAbort for Finished {
+    fn abort(&self) {}
+
+    fn is_finished(&self) -> bool {
+        true
     }
 }
 
