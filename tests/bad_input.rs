@@ -45,6 +45,13 @@ fn value(description: &str) -> Outcome {
     Outcome::Value(description.into())
 }
 
+/// Awaits `handle` to its result, then polls it once more.
+async fn poll_after_result(mut handle: anyrt::task::JoinHandle<()>) -> Outcome {
+    (&mut handle).await.unwrap();
+    let _ = (&mut handle).await;
+    value("polled")
+}
+
 /// Runs `f`, turning a panic into `Outcome::Panic` with its full message.
 async fn catching<F: Future<Output = Outcome>>(f: F) -> Outcome {
     match std::panic::AssertUnwindSafe(f).catch_unwind().await {
@@ -275,50 +282,34 @@ fn rows() -> Vec<Row> {
             }
         }
     );
+    const REPOLLED: &str = "anyrt: a `JoinHandle` was polled after it returned its result";
     row!(
         "poll a JoinHandle after it returned",
-        panic("anyrt: a `JoinHandle` was polled after it returned its result"),
-        async {
-            let mut handle = anyrt::spawn(async {});
-            (&mut handle).await.unwrap();
-            let _ = (&mut handle).await;
-            value("polled")
-        }
+        panic(REPOLLED),
+        poll_after_result(anyrt::spawn(async {}))
     );
     row!(
         "poll a spawn_blocking JoinHandle after it returned",
-        panic("anyrt: a `JoinHandle` was polled after it returned its result"),
-        async {
-            let mut handle = anyrt::task::spawn_blocking(|| ());
-            (&mut handle).await.unwrap();
-            let _ = (&mut handle).await;
-            value("polled")
-        }
+        panic(REPOLLED),
+        poll_after_result(anyrt::task::spawn_blocking(|| ()))
     );
     row!(
         "poll a JoinHandle that has an AbortHandle after it returned",
-        panic("anyrt: a `JoinHandle` was polled after it returned its result"),
+        panic(REPOLLED),
         async {
-            let mut handle = anyrt::spawn(async {});
+            let handle = anyrt::spawn(async {});
             let _abort = handle.abort_handle();
-            (&mut handle).await.unwrap();
-            let _ = (&mut handle).await;
-            value("polled")
+            poll_after_result(handle).await
         }
     );
     row!(
         "poll a spawn_local JoinHandle after it returned",
-        panic("anyrt: a `JoinHandle` was polled after it returned its result"),
+        panic(REPOLLED),
         async {
             let local = anyrt::task::LocalSet::new();
             local
-                .run_until(async {
-                    let mut handle = anyrt::task::spawn_local(async {});
-                    (&mut handle).await.unwrap();
-                    let _ = (&mut handle).await;
-                })
-                .await;
-            value("polled")
+                .run_until(async { poll_after_result(anyrt::task::spawn_local(async {})).await })
+                .await
         }
     );
     row!(
