@@ -138,7 +138,7 @@ impl<T> super::Task<T> for JoinHandle<T> {
             JoinHandle::Abortable(task) => task.poll_join(cx),
             JoinHandle::Supervised { task, .. } => {
                 let Some(handle) = task.as_mut() else {
-                    panic!("anyrt: a `JoinHandle` was polled after it returned its result")
+                    crate::rt::polled_after_result()
                 };
                 let result = ready!(Pin::new(handle).poll(cx));
                 *task = None;

@@ -221,6 +221,14 @@ pub(crate) trait Task<T>: Unpin {
     fn abort_handle(&self) -> Arc<dyn RemoteAbort>;
 }
 
+/// The panic of a task handle polled again after it returned its result: one message for
+/// every backend's handle.
+#[cold]
+#[track_caller]
+pub(crate) fn polled_after_result() -> ! {
+    panic!("anyrt: a `JoinHandle` was polled after it returned its result")
+}
+
 /// A task's `abort` and `is_finished`, shareable between threads: what an
 /// [`AbortHandle`](crate::task::AbortHandle) holds.
 pub(crate) trait RemoteAbort: Send + Sync {

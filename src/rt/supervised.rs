@@ -253,7 +253,7 @@ impl<T, M> SupervisedTask<T, M> {
 
     pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         let Some(task) = self.task.as_mut() else {
-            panic!("anyrt: a `JoinHandle` was polled after it returned its result")
+            crate::rt::polled_after_result()
         };
         let output = ready!(Pin::new(task).poll(cx));
         if let Some(task) = self.task.take() {
@@ -643,9 +643,7 @@ mod abortable {
                     }
                     result
                 }
-                Handle::Gone => {
-                    panic!("anyrt: a `JoinHandle` was polled after it returned its result")
-                }
+                Handle::Gone => crate::rt::polled_after_result(),
             }
         }
     }

@@ -179,7 +179,7 @@ impl<T> Task<T> for TaskHandle<T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         let handle = self;
         let Some(task) = handle.task.as_mut() else {
-            panic!("anyrt: a `JoinHandle` was polled after it returned its result");
+            crate::rt::polled_after_result()
         };
         let result = ready!(Pin::new(task).poll(cx));
         handle.task = None;
