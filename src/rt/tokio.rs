@@ -177,13 +177,12 @@ fn join_error(error: ::tokio::task::JoinError) -> JoinError {
 
 impl<T> Task<T> for TaskHandle<T> {
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
-        let handle = self;
-        let Some(task) = handle.task.as_mut() else {
+        let Some(task) = self.task.as_mut() else {
             crate::rt::polled_after_result()
         };
         let result = ready!(Pin::new(task).poll(cx));
-        handle.task = None;
-        if handle.aborted() {
+        self.task = None;
+        if self.aborted() {
             // Aborted before it finished: whatever the poll the abort raced with produced, an
             // output or a panic on its way out, goes with the task, as on the other backends.
             return Poll::Ready(Err(JoinError::cancelled()));
@@ -192,14 +191,13 @@ impl<T> Task<T> for TaskHandle<T> {
     }
 
     fn abort(&self) {
-        let handle = self;
         // Returned its result: nothing to abort.
-        let Some(task) = &handle.task else { return };
+        let Some(task) = &self.task else { return };
         abort_task(
             task.is_finished(),
             || task.abort(),
-            &handle.aborted,
-            handle.blocking,
+            &self.aborted,
+            self.blocking,
         );
     }
 
@@ -208,20 +206,18 @@ impl<T> Task<T> for TaskHandle<T> {
     }
 
     fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
-        let handle = self;
-        if let Some(remote) = handle.remote.get() {
+        if let Some(remote) = self.remote.get() {
             return remote.clone();
         }
-        let Some(task) = &handle.task else {
+        let Some(task) = &self.task else {
             return Arc::new(Finished);
         };
-        handle
-            .remote
+        self.remote
             .get_or_init(|| {
                 Arc::new(RemoteTask {
                     task: task.abort_handle(),
                     aborted: AtomicBool::new(false),
-                    blocking: handle.blocking,
+                    blocking: self.blocking,
                 })
             })
             .clone()

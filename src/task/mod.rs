@@ -171,10 +171,9 @@ enum Inner<T> {
     /// A task of a [`LocalSet`], with the backend that served the `spawn_local` call.
     Local(SupervisedTask<T>, Backend),
 }
-// Once the result is returned, the task's handle stays here until this one is dropped (as a
-// native handle keeps its task): each backend's handle answers later calls (a second poll
-// panics with anyrt's message, `is_finished` is true, `abort` does nothing), so a join does
-// not pay for a second state here.
+// Once the result is returned, the backend's handle has let go of its task and answers later
+// calls itself (a second poll panics with anyrt's message, `is_finished` is true, `abort` does
+// nothing), so a join does not pay for a second state here.
 
 impl<T> JoinHandle<T> {
     pub(crate) fn new(inner: rt::JoinHandle<T>) -> Self {
