@@ -19,6 +19,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::mem::ManuallyDrop;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{fence, AtomicBool, AtomicU8, Ordering};
@@ -137,14 +138,26 @@ impl<F: Future> Future for CatchUnwind<F> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         // Every task anyrt polls itself passes here, whichever executor runs it.
         let _budget = TaskBudget::start();
-        let future = self.as_mut().project().future.as_pin_mut();
-        let future = future.expect("anyrt: a task was polled after it completed");
-        let result = match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(output)) => Ok(output),
-            Err(payload) => Err(JoinError::panic(payload)),
-        };
-        Poll::Ready(self.close(result))
+        let mut future = self.as_mut().project().future;
+        if future.is_none() {
+            panic!("anyrt: a task was polled after it completed");
+        }
+        // One unwind guard around the poll and, once it is ready, the drop of the future: a
+        // panic in either is the task's (the output, if any, goes with the unwinding).
+        let polled = catch_unwind(AssertUnwindSafe(|| {
+            let Some(running) = future.as_mut().as_pin_mut() else {
+                unreachable!("the future was checked above")
+            };
+            let output = ready!(running.poll(cx));
+            future.set(None);
+            Poll::Ready(output)
+        }));
+        match polled {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            // The future panicked, or its destructor did: what is left of it goes now.
+            Err(payload) => Poll::Ready(self.close(Err(JoinError::panic(payload)))),
+        }
     }
 }
 
@@ -342,7 +355,8 @@ mod abortable {
     pub(crate) struct AbortableTask<T, I: CancellableTask<T>> {
         // Locked only by `abort`, `is_finished` and `abort_handle`; the `&mut self` paths use
         // `get_mut`.
-        handle: Mutex<Handle<T, I>>,
+        // `ManuallyDrop`: `Drop` below takes the state out, so no drop glue runs after it.
+        handle: Mutex<ManuallyDrop<Handle<T, I>>>,
         shared_op: SharedOpFn<T, I>,
     }
 
@@ -465,12 +479,12 @@ mod abortable {
             I: Cancel<T>,
         {
             AbortableTask {
-                handle: Mutex::new(Handle::Running(task)),
+                handle: Mutex::new(ManuallyDrop::new(Handle::Running(task))),
                 shared_op: shared_op::<T, I>,
             }
         }
 
-        fn lock(&self) -> MutexGuard<'_, Handle<T, I>> {
+        fn lock(&self) -> MutexGuard<'_, ManuallyDrop<Handle<T, I>>> {
             self.handle.lock().unwrap_or_else(PoisonError::into_inner)
         }
 
@@ -482,7 +496,7 @@ mod abortable {
         }
 
         pub(crate) fn abort(&self) {
-            if matches!(*self.lock(), Handle::Running(_) | Handle::Shared(_)) {
+            if matches!(**self.lock(), Handle::Running(_) | Handle::Shared(_)) {
                 // Starting the cancellation needs `T: Send + 'static`, which the shared form's
                 // `RemoteAbort` impl has: go through it. That costs an allocation, once, on a
                 // path that is rare.
@@ -491,7 +505,7 @@ mod abortable {
         }
 
         pub(crate) fn is_finished(&self) -> bool {
-            match &mut *self.lock() {
+            match &mut **self.lock() {
                 Handle::Running(task) => task.is_finished(),
                 Handle::Aborted(abort) => abort.poll(None),
                 Handle::Shared(shared) => shared.finished(),
@@ -509,19 +523,19 @@ mod abortable {
             I: Cancel<T>,
         {
             let mut handle = self.lock();
-            match &*handle {
+            match &**handle {
                 Handle::Shared(shared) => shared.clone(),
                 _ => {
-                    let state = std::mem::replace(&mut *handle, Handle::Gone);
+                    let state = std::mem::replace(&mut **handle, Handle::Gone);
                     let shared = Arc::new(Shared {
                         task: AbortableTask {
-                            handle: Mutex::new(state),
+                            handle: Mutex::new(ManuallyDrop::new(state)),
                             shared_op: self.shared_op,
                         },
                         orphan: OnceLock::new(),
                         woken: AtomicBool::new(false),
                     });
-                    *handle = Handle::Shared(shared.clone());
+                    **handle = Handle::Shared(shared.clone());
                     shared
                 }
             }
@@ -554,11 +568,11 @@ mod abortable {
                     Err(TryLockError::WouldBlock) => return,
                 };
                 self.woken.store(false, Ordering::SeqCst);
-                let output = match &*handle {
+                let output = match &**handle {
                     Handle::Gone => None,
                     _ => match handle.poll_join(&mut Context::from_waker(waker)) {
                         Poll::Ready(output) => {
-                            *handle = Handle::Gone;
+                            **handle = Handle::Gone;
                             Some(output)
                         }
                         Poll::Pending => None,
@@ -576,7 +590,7 @@ mod abortable {
     impl<T: Send + 'static, I: Cancel<T>> RemoteAbort for Shared<T, I> {
         fn abort(&self) {
             let mut handle = self.task.lock();
-            *handle = match std::mem::replace(&mut *handle, Handle::Gone) {
+            **handle = match std::mem::replace(&mut **handle, Handle::Gone) {
                 Handle::Running(task) => {
                     let mut abort = Abort::Cancelling {
                         cancel: Cancel::cancel(task),
@@ -603,15 +617,17 @@ mod abortable {
 
     impl<T, I: CancellableTask<T>> Handle<T, I> {
         /// The common case, a running task, inline; the others in [`Handle::poll_join_rare`].
-        #[inline]
+        #[inline(always)]
         fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
             match self {
                 Handle::Running(task) => {
                     let output = ready!(task.poll_output(cx));
-                    // The task's allocation goes now; the handle answers from `Gone`.
-                    if let Handle::Running(task) = std::mem::replace(self, Handle::Gone) {
-                        task.detach();
-                    }
+                    // The task's allocation goes now; the handle answers from `Gone`. Taken
+                    // apart whole, so no drop glue runs for the replaced state.
+                    let Handle::Running(task) = std::mem::replace(self, Handle::Gone) else {
+                        unreachable!("the state was `Running` above")
+                    };
+                    task.detach();
                     // `None`: the executor was dropped with the task still in it.
                     Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled())))
                 }
@@ -639,7 +655,7 @@ mod abortable {
                     let result = handle.poll_join(cx);
                     if result.is_ready() {
                         // Taken: the `AbortHandle`s then see a finished task, with nothing in it.
-                        *handle = Handle::Gone;
+                        **handle = Handle::Gone;
                     }
                     result
                 }
@@ -652,12 +668,28 @@ mod abortable {
     impl<T, I: CancellableTask<T>> Unpin for AbortableTask<T, I> {}
 
     impl<T, I: CancellableTask<T>> Drop for AbortableTask<T, I> {
+        /// Inline for the common case, a handle whose result was taken.
+        #[inline]
         fn drop(&mut self) {
             let handle = self
                 .handle
                 .get_mut()
                 .unwrap_or_else(PoisonError::into_inner);
-            match std::mem::replace(handle, Handle::Gone) {
+            if !matches!(**handle, Handle::Gone) {
+                self.drop_unjoined();
+            }
+        }
+    }
+
+    impl<T, I: CancellableTask<T>> AbortableTask<T, I> {
+        /// Drops a handle whose result was not taken.
+        #[inline(never)]
+        fn drop_unjoined(&mut self) {
+            let handle = self
+                .handle
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner);
+            match std::mem::replace(&mut **handle, Handle::Gone) {
                 Handle::Running(task) => task.detach(),
                 // The `AbortHandle`s keep the task, to abort it, and with it the output: the
                 // reaper awaits the task in this handle's place and drops the output, as a
