@@ -14,6 +14,18 @@
 //! ```
 //!
 //! `--test` (what `cargo bench -- --test` passes) runs each variant once and prints nothing.
+//! A filter starting with `=` matches a group's name exactly (`-- =spawn_10k`).
+//!
+//! A process can be biased as a whole: on this project's 2-core machine the spawn rows'
+//! medians moved 0.97-1.25 from one process to the next while the rounds inside each process
+//! agreed (middle halves such as 0.93-1.03 and 1.14-1.26, not overlapping), with one worker
+//! thread and with address randomization off too. `ANYRT_PAIRED_PROCESSES=N` runs the rows in
+//! N processes one after the other and reports, per row, the median of the N processes'
+//! ratios and their range.
+//!
+//! ```text
+//! ANYRT_PAIRED_PROCESSES=5 cargo bench --bench paired -- =spawn_10k =spawn_20k_then_await
+//! ```
 
 mod workloads;
 
@@ -51,15 +63,30 @@ fn main() {
         [one] => one.name(),
         _ => "dispatch",
     };
+    let processes = std::env::var("ANYRT_PAIRED_PROCESSES")
+        .ok()
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(1);
+    // A child of a multi-process run prints machine-readable rows for its parent.
+    let child = std::env::var_os(CHILD).is_some();
+    if processes > 1 && !child && !smoke {
+        across_processes(processes, &args, build);
+        return;
+    }
 
-    if !smoke {
+    if !smoke && !child {
         println!(
             "| op | build | backend | native | anyrt | ratio | ratio, middle half of rounds |"
         );
         println!("|---|---|---|---|---|---|---|");
     }
     for group in workloads::groups() {
-        if !filter.is_empty() && !filter.iter().any(|f| group.name.contains(f.as_str())) {
+        let wanted = |f: &&String| match f.strip_prefix('=') {
+            Some(exact) => group.name == exact,
+            None => group.name.contains(f.as_str()),
+        };
+        if !filter.is_empty() && !filter.iter().any(wanted) {
             continue;
         }
         for &backend in group.backends() {
@@ -76,6 +103,16 @@ fn main() {
                 } else {
                     row.backend
                 };
+                if child {
+                    println!(
+                        "{CHILD}\t{}\t{backend}\t{}\t{}\t{}",
+                        row.op,
+                        row.native.as_nanos(),
+                        row.anyrt.as_nanos(),
+                        row.ratio
+                    );
+                    continue;
+                }
                 println!(
                     "| {} | {build} | {} | {} | {} | {:.2} | {:.2}-{:.2} |",
                     row.op,
@@ -88,6 +125,76 @@ fn main() {
                 );
             }
         }
+    }
+}
+
+/// Set in the environment of the processes [`across_processes`] starts, and the prefix of the
+/// rows they print.
+const CHILD: &str = "ANYRT_PAIRED_CHILD";
+
+/// What one process measured of a row: native ns, anyrt ns, ratio.
+type Sample = (u128, u128, f64);
+
+/// Runs this benchmark in `processes` child processes one after the other, with the same
+/// arguments, and prints per row the median of their ratios (the times: the medians of theirs)
+/// and the range of their ratios.
+fn across_processes(processes: usize, args: &[String], build: &str) {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    // Per row, in the order the first process printed them: (op, backend) and each process's
+    // sample.
+    let mut rows: Vec<((String, String), Vec<Sample>)> = Vec::new();
+    for process in 0..processes {
+        eprintln!("paired: process {} of {processes}", process + 1);
+        let output = std::process::Command::new(&exe)
+            .args(args)
+            .env(CHILD, "1")
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .expect("start a benchmark process");
+        assert!(
+            output.status.success(),
+            "a benchmark process failed: {}",
+            output.status
+        );
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            let fields: Vec<&str> = line.split('\t').collect();
+            let [CHILD, op, backend, native, anyrt, ratio] = fields[..] else {
+                continue;
+            };
+            let key = (op.to_string(), backend.to_string());
+            let sample = (
+                native.parse().expect("native ns"),
+                anyrt.parse().expect("anyrt ns"),
+                ratio.parse().expect("ratio"),
+            );
+            match rows.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, samples)) => samples.push(sample),
+                None => rows.push((key, vec![sample])),
+            }
+        }
+    }
+    println!(
+        "| op | build | backend | native | anyrt | ratio, median of {processes} processes | \
+         range of the processes' ratios |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for ((op, backend), samples) in rows {
+        let mut natives: Vec<u128> = samples.iter().map(|s| s.0).collect();
+        let mut anyrts: Vec<u128> = samples.iter().map(|s| s.1).collect();
+        let mut ratios: Vec<f64> = samples.iter().map(|s| s.2).collect();
+        natives.sort_unstable();
+        anyrts.sort_unstable();
+        ratios.sort_by(f64::total_cmp);
+        let middle = samples.len() / 2;
+        let nanos = |n: u128| Duration::from_nanos(u64::try_from(n).unwrap_or(u64::MAX));
+        println!(
+            "| {op} | {build} | {backend} | {} | {} | {:.2} | {:.2}-{:.2} |",
+            human(nanos(natives[middle])),
+            human(nanos(anyrts[middle])),
+            ratios[middle],
+            ratios[0],
+            ratios[ratios.len() - 1]
+        );
     }
 }
 
