@@ -14,7 +14,8 @@
 //! ```
 //!
 //! `--test` (what `cargo bench -- --test` passes) runs each variant once and prints nothing.
-//! A filter starting with `=` matches a group's name exactly (`-- =spawn_10k`).
+//! A filter starting with `=` matches a group's name exactly (`-- =spawn_10k`);
+//! `--backend=NAME` keeps only that backend's rows.
 //!
 //! A process can be biased as a whole: on this project's 2-core machine the spawn rows'
 //! medians moved 0.97-1.25 from one process to the next while the rounds inside each process
@@ -54,6 +55,8 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let smoke = args.iter().any(|a| a == "--test");
     let filter: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
+    // `--backend=NAME`: only that backend's rows.
+    let only = args.iter().find_map(|a| a.strip_prefix("--backend="));
     let rounds = std::env::var("ANYRT_PAIRED_ROUNDS")
         .ok()
         .and_then(|n| n.parse::<usize>().ok())
@@ -90,6 +93,9 @@ fn main() {
             continue;
         }
         for &backend in group.backends() {
+            if only.is_some_and(|name| backend.name() != name) {
+                continue;
+            }
             if smoke {
                 for variant in group.variants.iter().filter(|v| v.on(backend)) {
                     backend.block_on((variant.job)(backend));
