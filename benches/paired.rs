@@ -142,8 +142,8 @@ const CHILD: &str = "ANYRT_PAIRED_CHILD";
 type Sample = (u128, u128, f64);
 
 /// Runs this benchmark in `processes` child processes one after the other, with the same
-/// arguments, and prints per row the median of their ratios (the times: the medians of theirs)
-/// and the range of their ratios.
+/// arguments, and prints per row the median of their ratios (the times: the medians of theirs;
+/// of an even count, the upper middle one) and the range of their ratios.
 fn across_processes(processes: usize, args: &[String], build: &str) {
     let exe = std::env::current_exe().expect("the benchmark's own path");
     // Per row, in the order the first process printed them: (op, backend) and each process's
