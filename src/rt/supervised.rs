@@ -143,20 +143,27 @@ impl<F: Future> Future for CatchUnwind<F> {
             panic!("anyrt: a task was polled after it completed");
         }
         // One unwind guard around the poll and, once it is ready, the drop of the future: a
-        // panic in either is the task's (the output, if any, goes with the unwinding).
+        // panic in either is the task's. The output waits outside the guard, so it is never
+        // dropped while a panic unwinds.
+        let mut output = None;
         let polled = catch_unwind(AssertUnwindSafe(|| {
             let Some(running) = future.as_mut().as_pin_mut() else {
                 unreachable!("the future was checked above")
             };
-            let output = ready!(running.poll(cx));
+            output = Some(ready!(running.poll(cx)));
             future.set(None);
-            Poll::Ready(output)
+            Poll::Ready(())
         }));
-        match polled {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-            // The future panicked, or its destructor did: what is left of it goes now.
-            Err(payload) => Poll::Ready(self.close(Err(JoinError::panic(payload)))),
+        match (polled, output) {
+            (Ok(Poll::Pending), _) => Poll::Pending,
+            (Ok(Poll::Ready(())), Some(output)) => Poll::Ready(Ok(output)),
+            (Ok(Poll::Ready(())), None) => unreachable!("a ready poll leaves its output"),
+            // The future panicked, or its destructor did: what is left of it goes now, and an
+            // output it had produced is dropped (a panic there has no one to go to).
+            (Err(payload), output) => {
+                let _ = catch_unwind(AssertUnwindSafe(|| drop(output)));
+                Poll::Ready(self.close(Err(JoinError::panic(payload))))
+            }
         }
     }
 }
