@@ -124,7 +124,15 @@ impl<T> CancellableTask<T> for Task<T> {
         };
         match Pin::new(&mut self.task).poll(&mut Context::from_waker(waker)) {
             Poll::Ready(output) => {
-                self.side = Side::Done(output);
+                // async-task skips waking a registered waker that `will_wake` the one of the
+                // poll that takes the output: polled here with the awaiter's, in the moment
+                // between the task completing and it waking its awaiter, the awaiter would
+                // never hear. Wake it: at worst a spurious wake-up.
+                if let Side::Awaiting(awaiter) =
+                    std::mem::replace(&mut self.side, Side::Done(output))
+                {
+                    awaiter.wake();
+                }
                 true
             }
             Poll::Pending => false,
