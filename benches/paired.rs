@@ -40,7 +40,6 @@ const BATCH: Duration = Duration::from_millis(40);
 /// What one native/anyrt pairing measured.
 struct Row {
     op: String,
-    backend: Backend,
     /// Per-iteration medians.
     native: Duration,
     anyrt: Duration,
@@ -93,7 +92,13 @@ fn main() {
             continue;
         }
         for &backend in group.backends() {
-            if only.is_some_and(|name| backend.name() != name) {
+            // A custom executor's rows run on the default backend but report `custom`.
+            let label = if group.custom {
+                Backend::Custom
+            } else {
+                backend
+            };
+            if only.is_some_and(|name| label.name() != name) {
                 continue;
             }
             if smoke {
@@ -104,11 +109,7 @@ fn main() {
             }
             for native in group.natives().iter().filter(|v| v.on(backend)) {
                 let row = measure(&group, native, backend, rounds);
-                let backend = if group.custom {
-                    Backend::Custom
-                } else {
-                    row.backend
-                };
+                let backend = label;
                 if child {
                     println!(
                         "{CHILD}\t{}\t{backend}\t{}\t{}\t{}",
@@ -142,8 +143,8 @@ const CHILD: &str = "ANYRT_PAIRED_CHILD";
 type Sample = (u128, u128, f64);
 
 /// Runs this benchmark in `processes` child processes one after the other, with the same
-/// arguments, and prints per row the median of their ratios (the times: the medians of theirs;
-/// of an even count, the upper middle one) and the range of their ratios.
+/// arguments, and prints per row the median of their ratios and their range; the times are
+/// the medians of the processes' times. Of an even count, a median is the upper middle value.
 fn across_processes(processes: usize, args: &[String], build: &str) {
     let exe = std::env::current_exe().expect("the benchmark's own path");
     // Per row, in the order the first process printed them: (op, backend) and each process's
@@ -243,7 +244,6 @@ fn measure(
     };
     Row {
         op,
-        backend,
         native: natives[rounds / 2],
         anyrt: anyrts[rounds / 2],
         ratio: ratios[rounds / 2],
