@@ -624,7 +624,7 @@ mod abortable {
 
     impl<T, I: CancellableTask<T>> Handle<T, I> {
         /// The common case, a running task, inline; the others in [`Handle::poll_join_rare`].
-        #[inline(always)]
+        #[inline]
         fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
             match self {
                 Handle::Running(task) => {
