@@ -27,6 +27,13 @@
 //! ```text
 //! ANYRT_PAIRED_PROCESSES=5 cargo bench --bench paired -- =spawn_10k =spawn_20k_then_await
 //! ```
+//!
+//! Part of that bias is glibc's allocator: it moves its mmap and trim thresholds as a process
+//! frees large blocks, so whether a round's 10,000-20,000 handles and tasks land on pages
+//! already mapped or on fresh ones (a page fault each) depends on the heap's history. The
+//! benchmark therefore starts itself again with fixed thresholds (see [`GLIBC_TUNABLES`]),
+//! unless the environment sets `GLIBC_TUNABLES` already or `ANYRT_PAIRED_MALLOC=default` asks
+//! for glibc's own behaviour. Other C libraries ignore the variable.
 
 mod workloads;
 
@@ -53,6 +60,9 @@ fn main() {
     workloads::configure_smol_threads();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let smoke = args.iter().any(|a| a == "--test");
+    if !smoke {
+        with_fixed_malloc_thresholds(&args);
+    }
     let filter: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
     // `--backend=NAME`: only that backend's rows.
     let only = args.iter().find_map(|a| a.strip_prefix("--backend="));
@@ -133,6 +143,33 @@ fn main() {
             }
         }
     }
+}
+
+/// Fixed glibc malloc thresholds: blocks below 32 MiB come from the heap, and the heap is not
+/// given back to the system below 256 MiB of free space at its top. glibc's defaults move
+/// both as blocks are freed; in 200 rounds of `spawn_20k_then_await` on tokio they cost anyrt
+/// 1,547 page faults per round against native's 600 in one process, and in another build the
+/// native side 159 per round against anyrt's 8. With these values both sides fault only while
+/// the process starts (about 1,000 in all).
+const GLIBC_TUNABLES: &str =
+    "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456";
+
+/// Runs this benchmark again with [`GLIBC_TUNABLES`] in its environment and exits with its
+/// status, unless the environment has `GLIBC_TUNABLES` already (glibc reads it only as a
+/// process starts) or `ANYRT_PAIRED_MALLOC=default`. Output goes straight through.
+fn with_fixed_malloc_thresholds(args: &[String]) {
+    if std::env::var_os("GLIBC_TUNABLES").is_some()
+        || std::env::var("ANYRT_PAIRED_MALLOC").is_ok_and(|m| m == "default")
+    {
+        return;
+    }
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    let status = std::process::Command::new(exe)
+        .args(args)
+        .env("GLIBC_TUNABLES", GLIBC_TUNABLES)
+        .status()
+        .expect("start the benchmark with fixed malloc thresholds");
+    std::process::exit(status.code().unwrap_or(1));
 }
 
 /// Set in the environment of the processes [`across_processes`] starts, and the prefix of the
