@@ -201,6 +201,7 @@ impl Runtime for AsyncStd {
         }
     }
 
+    #[inline]
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

@@ -87,6 +87,7 @@ impl Runtime for Smol {
         }
     }
 
+    #[inline]
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
     where
         F: Future + Send + 'static,

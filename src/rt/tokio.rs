@@ -63,6 +63,7 @@ thread_local! {
 
 /// Whether a tokio context is entered, answered without `Handle::try_current`, which clones the
 /// handle's `Arc` (a shared cache line every worker touches): `false` means "not known".
+#[inline]
 fn surely_entered() -> bool {
     ENTERED.get() || ::tokio::task::try_id().is_some()
 }
@@ -251,6 +252,7 @@ impl Runtime for Tokio {
         Self::presence() == Presence::Entered && budget_is_constrained()
     }
 
+    #[inline]
     fn spawn<F>(future: F) -> Self::JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
