@@ -149,7 +149,7 @@ fn main() {
 /// given back to the system below 256 MiB of free space at its top. glibc's defaults move
 /// both as blocks are freed; in 200 rounds of `spawn_20k_then_await` on tokio they cost anyrt
 /// 1,547 page faults per round against native's 600 in one process, and in another build the
-/// native side 159 per round against anyrt's 8. With these values both sides fault only while
+/// native side 159 per round against anyrt's 9. With these values both sides fault only while
 /// the process starts (about 1,000 in all).
 const GLIBC_TUNABLES: &str =
     "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456";
