@@ -33,6 +33,7 @@ type StdInstant = std::time::Instant;
 /// assert!(start.elapsed() >= Duration::from_millis(10));
 /// # });
 /// ```
+#[inline]
 pub fn sleep(duration: Duration) -> Sleep {
     Sleep::new(rt::now().checked_add(duration))
 }
@@ -59,6 +60,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// anyrt::time::sleep_until(std::time::Instant::now()).await;
 /// # });
 /// ```
+#[inline]
 pub fn sleep_until(deadline: impl Into<Instant>) -> Sleep {
     Sleep::new(Some(deadline.into().into_std()))
 }
@@ -95,6 +97,7 @@ pin_project! {
 }
 
 impl Sleep {
+    #[inline]
     fn new(deadline: Option<StdInstant>) -> Sleep {
         Sleep {
             deadline,

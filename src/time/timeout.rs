@@ -33,6 +33,7 @@ use super::{sleep, sleep_until, Instant, Sleep};
 /// assert!(timeout(Duration::from_millis(5), sleep(Duration::from_secs(60))).await.is_err());
 /// # });
 /// ```
+#[inline]
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     Timeout {
         future: future.into_future(),
@@ -59,6 +60,7 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 /// assert_eq!(anyrt::time::timeout_at(deadline, async { "done" }).await, Ok("done"));
 /// # });
 /// ```
+#[inline]
 pub fn timeout_at<F: IntoFuture>(
     deadline: impl Into<Instant>,
     future: F,
