@@ -5,15 +5,20 @@
 //! Natively, smol's global executor runs on one thread (`SMOL_THREADS`), its `block_on` runs no
 //! spawned task, and dropping a task's handle cancels the task. This backend runs its own
 //! executor on as many threads as the other backends use (the machine's available parallelism;
-//! `SMOL_THREADS` overrides it), and wraps every task (see `supervised.rs`) so a handle detaches
-//! on drop, aborts without waiting, and a panic arrives as an error. Timers and sockets are
-//! async-io's (see `async_io.rs`).
+//! `SMOL_THREADS` overrides it). It is async-executor's `StaticExecutor`: smol's `Executor` is
+//! the same scheduler plus a list of live tasks, locked at every spawn and every task's end,
+//! which it needs only to cancel them when it is dropped (BENCHMARKS.md, "Issue 13, fifth
+//! pass"). Every task is wrapped (see `supervised.rs`) so a handle detaches on drop, aborts
+//! without waiting, and a panic arrives as an error. Timers and sockets are async-io's (see
+//! `async_io.rs`).
 
 use std::cell::Cell;
 use std::future::Future;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
+
+use async_executor::StaticExecutor;
 
 use super::async_io::AsyncIo;
 use super::supervised::{
@@ -40,10 +45,12 @@ fn worker_count() -> usize {
 
 /// The executor every smol task of anyrt's runs on, its workers started on first use and never
 /// stopped.
-fn executor() -> &'static async_executor::Executor<'static> {
+fn executor() -> &'static StaticExecutor {
     // A plain static: the executor allocates its state on first use, and the hot path is one
-    // atomic load.
-    static EXECUTOR: async_executor::Executor<'static> = async_executor::Executor::new();
+    // atomic load. A `StaticExecutor`, never dropped, keeps no list of its live tasks, so a
+    // spawn and a task's end take no lock for it (`Executor`'s list is there to cancel the
+    // tasks when the executor is dropped, which this one never is).
+    static EXECUTOR: StaticExecutor = StaticExecutor::new();
     static STARTED: AtomicBool = AtomicBool::new(false);
     if !STARTED.load(Ordering::Acquire) {
         super::async_io::start_reactor();
@@ -56,7 +63,7 @@ fn executor() -> &'static async_executor::Executor<'static> {
 /// Starts the worker threads not started yet. A thread that cannot start is a panic with
 /// anyrt's message, and the next call tries again (a `Once` would be poisoned for good).
 #[cold]
-fn start_workers(executor: &'static async_executor::Executor<'static>) {
+fn start_workers(executor: &'static StaticExecutor) {
     static STARTED: Mutex<usize> = Mutex::new(0);
     let mut started = STARTED.lock().unwrap_or_else(PoisonError::into_inner);
     let wanted = worker_count();
