@@ -6,7 +6,8 @@
 //! the same `block_on` of the backend, so native and anyrt share the runtime.
 //!
 //! Native smol runs on smol's global executor; [`configure_smol_threads`] gives it as many
-//! threads as anyrt's smol executor (one per core).
+//! threads as anyrt's smol executor (one per core). The spawn rows also compare, on smol, with
+//! a bench-local executor of the kind anyrt's smol backend runs ([`static_executor`]).
 
 // Each bench target uses a part of this module (criterion the sample sizes, paired the pairs).
 #![allow(dead_code)]
@@ -141,6 +142,27 @@ pub fn configure_smol_threads() {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         std::env::set_var("SMOL_THREADS", cores.to_string());
     }
+}
+
+fn smol_only(backend: Backend) -> bool {
+    backend == Backend::Smol
+}
+
+/// An executor of the kind anyrt's smol backend runs (async-executor's `StaticExecutor`) with
+/// as many worker threads, started on first use: the spawn rows' second native on smol.
+/// `smol::spawn` runs on smol's global `Executor`, which also locks its list of live tasks at
+/// every spawn and at every task's end; this one does not, so against it a row shows what
+/// anyrt adds to the same executor.
+fn static_executor() -> &'static async_executor::StaticExecutor {
+    static EXECUTOR: async_executor::StaticExecutor = async_executor::StaticExecutor::new();
+    static START: std::sync::Once = std::sync::Once::new();
+    START.call_once(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        for _ in 0..cores {
+            std::thread::spawn(|| smol::block_on(EXECUTOR.run(std::future::pending::<()>())));
+        }
+    });
+    &EXECUTOR
 }
 
 /// The TCP workloads, written once for an I/O trait family: `$read`/`$write` are its extension
@@ -470,6 +492,12 @@ pub fn groups() -> Vec<Group> {
                         }
                     })
                 }),
+                peer("native-static-executor", smol_only, |_| {
+                    Box::pin(async {
+                        let executor = static_executor();
+                        spawn_then_join(TASKS, |i| executor.spawn(async move { i }), |i| i).await
+                    })
+                }),
                 variant("anyrt", |_| {
                     Box::pin(async {
                         spawn_then_join(TASKS, |i| anyrt::spawn(async move { i }), |r| r.unwrap())
@@ -497,6 +525,12 @@ pub fn groups() -> Vec<Group> {
                             }
                             _ => spawn_all_then_await(|| smol::spawn(async {}), |()| ()).await,
                         }
+                    })
+                }),
+                peer("native-static-executor", smol_only, |_| {
+                    Box::pin(async {
+                        let executor = static_executor();
+                        spawn_all_then_await(|| executor.spawn(async {}), |()| ()).await
                     })
                 }),
                 variant("anyrt", |_| {
