@@ -139,7 +139,15 @@ impl<T> CancellableTask<T> for Task<T> {
         }
     }
 
-    fn detach(self) {}
+    fn detach(self) {
+        // async-std's handle detaches when dropped. A joined task's `Side` is `Idle`, as a rule:
+        // forgotten, not dropped, as its drop glue is a call.
+        let Task { task, side } = self;
+        drop(task);
+        if let Side::Idle = side {
+            std::mem::forget(side);
+        }
+    }
 }
 
 impl<T: Send + 'static> Cancel<T> for Task<T> {
