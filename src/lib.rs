@@ -24,7 +24,7 @@
 //! |---|---|---|
 //! | `rt-tokio` (default) | [tokio](https://docs.rs/tokio) | outside a runtime, a shared multi-threaded runtime starts on first use |
 //! | `rt-async-std` | [async-std](https://docs.rs/async-std) | discontinued upstream (RUSTSEC-2025-0052); kept for the code moving off it |
-//! | `rt-smol` | [smol](https://docs.rs/smol) | runs on anyrt's own executor, one thread per core (`SMOL_THREADS` overrides) |
+//! | `rt-smol` | [smol](https://docs.rs/smol) | runs on anyrt's own executor (async-executor's `StaticExecutor`), one thread per core (`SMOL_THREADS` overrides) |
 //!
 //! The optional feature `hyper` adds the `anyrt::hyper` module: hyper 1.x's executor, timer and I/O
 //! traits implemented with anyrt, for every backend.
