@@ -65,6 +65,43 @@ async fn dropping_the_handle_detaches_the_task() {
     eventually("detached task finishes", || done.load(Ordering::SeqCst)).await;
 }
 
+/// A detached task that nothing can ever wake stays parked with what it holds, as on tokio:
+/// an executor that keeps no reference to its parked tasks must not let it go (async-task
+/// would drop its future, or free it without dropping it).
+#[anyrt::test]
+async fn a_detached_task_nothing_can_wake_keeps_what_it_holds() {
+    // Detached after it parked.
+    let (guard, dropped) = DropFlag::new();
+    let started = Arc::new(AtomicBool::new(false));
+    let flag = started.clone();
+    let handle = anyrt::spawn(async move {
+        let _guard = guard;
+        flag.store(true, Ordering::SeqCst);
+        std::future::pending::<()>().await;
+    });
+    eventually("task starts", || started.load(Ordering::SeqCst)).await;
+    // Time for its poll to return `Pending`.
+    sleep(Duration::from_millis(50)).await;
+    drop(handle);
+    sleep(Duration::from_millis(100)).await;
+    assert!(
+        !dropped.load(Ordering::SeqCst),
+        "a parked task was dropped when its handle was"
+    );
+
+    // Detached before its first poll.
+    let (guard, dropped) = DropFlag::new();
+    drop(anyrt::spawn(async move {
+        let _guard = guard;
+        std::future::pending::<()>().await;
+    }));
+    sleep(Duration::from_millis(100)).await;
+    assert!(
+        !dropped.load(Ordering::SeqCst),
+        "a task detached before its first poll was dropped"
+    );
+}
+
 #[anyrt::test]
 async fn abort_cancels_and_drops_the_task() {
     let (guard, dropped) = DropFlag::new();

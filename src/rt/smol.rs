@@ -8,9 +8,9 @@
 //! `SMOL_THREADS` overrides it). It is async-executor's `StaticExecutor`: smol's `Executor` is
 //! the same scheduler plus a list of live tasks, locked at every spawn and every task's end,
 //! which it needs only to cancel them when it is dropped (BENCHMARKS.md, "Issue 13, fifth
-//! pass"). Every task is wrapped (see `supervised.rs`) so a handle detaches on drop, aborts
-//! without waiting, and a panic arrives as an error. Timers and sockets are async-io's (see
-//! `async_io.rs`).
+//! pass"). That list also kept a parked task alive; `KeepAlive` does it now. Every task is
+//! wrapped (see `supervised.rs`) so a handle detaches on drop, aborts without waiting, and a
+//! panic arrives as an error. Timers and sockets are async-io's (see `async_io.rs`).
 
 use std::cell::Cell;
 use std::future::Future;
@@ -22,7 +22,7 @@ use async_executor::StaticExecutor;
 
 use super::async_io::AsyncIo;
 use super::supervised::{
-    supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle,
+    supervise_blocking, AbortableTask, CatchUnwind, KeepAlive, SupervisedTask, TaskHandle,
 };
 use super::{Presence, Runtime};
 
@@ -101,7 +101,7 @@ impl Runtime for Smol {
         F::Output: Send + 'static,
     {
         TaskHandle::Abortable(AbortableTask::new(
-            executor().spawn(CatchUnwind::new(future)),
+            executor().spawn(KeepAlive::new(CatchUnwind::new(future))),
         ))
     }
 

@@ -169,6 +169,47 @@ impl<F: Future> Future for CatchUnwind<F> {
 }
 
 pin_project! {
+    /// Keeps a task alive as long as its future is, for executors that hold no reference to a
+    /// parked task (async-executor's `StaticExecutor`): at its first `Pending` the future keeps
+    /// a clone of the task's waker. Without it, a detached task that nothing can wake (parked
+    /// on `pending()`, or on a source that dropped its waker) would be let go by async-task
+    /// once no waker is left: its future dropped by the executor if the handle went after the
+    /// task parked, or freed without being dropped if before. tokio and async-std keep such a
+    /// task parked, with all it holds. Costs nothing to a task that finishes in its first poll.
+    #[derive(Debug)]
+    pub(crate) struct KeepAlive<F> {
+        #[pin]
+        future: F,
+        waker: Option<Waker>,
+    }
+}
+
+// Used by the smol backend only.
+#[allow(dead_code)]
+impl<F> KeepAlive<F> {
+    pub(crate) fn new(future: F) -> Self {
+        KeepAlive {
+            future,
+            waker: None,
+        }
+    }
+}
+
+impl<F: Future> Future for KeepAlive<F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let poll = this.future.poll(cx);
+        if poll.is_pending() && !this.waker.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            *this.waker = Some(cx.waker().clone());
+        }
+        poll
+    }
+}
+
+pin_project! {
     /// Runs a task's future like [`CatchUnwind`], and drops it at the first poll after an abort.
     #[derive(Debug)]
     pub(crate) struct Supervised<F> {
