@@ -70,15 +70,20 @@ async fn dropping_the_handle_detaches_the_task() {
 /// would drop its future, or free it without dropping it).
 #[anyrt::test]
 async fn a_detached_task_nothing_can_wake_keeps_what_it_holds() {
+    // A task holding a guard, parked on a future that never wakes it; `started` once polled.
+    let parked_forever = |started: Arc<AtomicBool>| {
+        let (guard, dropped) = DropFlag::new();
+        let task = anyrt::spawn(async move {
+            let _guard = guard;
+            started.store(true, Ordering::SeqCst);
+            std::future::pending::<()>().await;
+        });
+        (task, dropped)
+    };
+
     // Detached after it parked.
-    let (guard, dropped) = DropFlag::new();
     let started = Arc::new(AtomicBool::new(false));
-    let flag = started.clone();
-    let handle = anyrt::spawn(async move {
-        let _guard = guard;
-        flag.store(true, Ordering::SeqCst);
-        std::future::pending::<()>().await;
-    });
+    let (handle, dropped) = parked_forever(started.clone());
     eventually("task starts", || started.load(Ordering::SeqCst)).await;
     // Time for its poll to return `Pending`.
     sleep(Duration::from_millis(50)).await;
@@ -90,11 +95,8 @@ async fn a_detached_task_nothing_can_wake_keeps_what_it_holds() {
     );
 
     // Detached before its first poll.
-    let (guard, dropped) = DropFlag::new();
-    drop(anyrt::spawn(async move {
-        let _guard = guard;
-        std::future::pending::<()>().await;
-    }));
+    let (handle, dropped) = parked_forever(Arc::new(AtomicBool::new(false)));
+    drop(handle);
     sleep(Duration::from_millis(100)).await;
     assert!(
         !dropped.load(Ordering::SeqCst),
