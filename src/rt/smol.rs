@@ -7,8 +7,9 @@
 //! executor on as many threads as the other backends use (the machine's available parallelism;
 //! `SMOL_THREADS` overrides it). It is async-executor's `StaticExecutor`: smol's `Executor` is
 //! the same scheduler plus a list of live tasks, locked at every spawn and every task's end,
-//! which it needs only to cancel them when it is dropped (BENCHMARKS.md, "Issue 13, fifth
-//! pass"). That list also kept a parked task alive; `KeepAlive` does it now. Every task is
+//! which cancels them when it is dropped and keeps each parked task alive (BENCHMARKS.md,
+//! "Issue 13, fifth pass"). This one is never dropped, and `KeepAlive` keeps a parked task
+//! alive from inside it (see `supervised.rs`). Every task is
 //! wrapped (see `supervised.rs`) so a handle detaches on drop, aborts without waiting, and a
 //! panic arrives as an error. Timers and sockets are async-io's (see `async_io.rs`).
 
@@ -48,8 +49,8 @@ fn worker_count() -> usize {
 fn executor() -> &'static StaticExecutor {
     // A plain static: the executor allocates its state on first use, and the hot path is one
     // atomic load. A `StaticExecutor`, never dropped, keeps no list of its live tasks, so a
-    // spawn and a task's end take no lock for it (`Executor`'s list is there to cancel the
-    // tasks when the executor is dropped, which this one never is).
+    // spawn and a task's end take no lock for it; the list's other use, keeping a parked task
+    // alive, is `KeepAlive`'s.
     static EXECUTOR: StaticExecutor = StaticExecutor::new();
     static STARTED: AtomicBool = AtomicBool::new(false);
     if !STARTED.load(Ordering::Acquire) {
