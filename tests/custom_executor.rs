@@ -179,6 +179,7 @@ on_each_executor!(
     spawn_returns_the_output_and_runs_on_the_executors_threads,
     panic_arrives_as_join_error_and_the_executor_keeps_working,
     dropping_the_handle_detaches_the_task,
+    a_detached_task_nothing_can_wake_keeps_what_it_holds,
     abort_cancels_and_drops_the_task,
     abort_before_first_poll_never_runs_the_task,
     abort_after_completion_keeps_the_output_and_abort_is_idempotent,
@@ -285,6 +286,28 @@ async fn dropping_the_handle_detaches_the_task(_: TestExecutor) {
         flag.store(true, Ordering::SeqCst);
     }));
     eventually("detached task finishes", || done.load(Ordering::SeqCst)).await;
+}
+
+async fn a_detached_task_nothing_can_wake_keeps_what_it_holds(_: TestExecutor) {
+    // Neither test executor keeps a reference to a parked task (each runnable is run once and
+    // let go), so nothing but anyrt holds a task parked on a future that never wakes it.
+    let (guard, dropped) = DropFlag::new();
+    let started = Arc::new(AtomicBool::new(false));
+    let flag = started.clone();
+    let handle = anyrt::spawn(async move {
+        let _guard = guard;
+        flag.store(true, Ordering::SeqCst);
+        std::future::pending::<()>().await;
+    });
+    eventually("task starts", || started.load(Ordering::SeqCst)).await;
+    // Time for its poll to return `Pending`.
+    sleep(Duration::from_millis(50)).await;
+    drop(handle);
+    sleep(Duration::from_millis(100)).await;
+    assert!(
+        !dropped.load(Ordering::SeqCst),
+        "a parked task was dropped when its handle was"
+    );
 }
 
 async fn abort_cancels_and_drops_the_task(_: TestExecutor) {

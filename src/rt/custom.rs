@@ -21,7 +21,7 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 
 use super::supervised::{
-    supervise_blocking, AbortableTask, CatchUnwind, SupervisedTask, TaskHandle,
+    supervise_blocking, AbortableTask, CatchUnwind, KeepAlive, SupervisedTask, TaskHandle,
 };
 use super::{in_custom_scope, Scope, ScopeGuard};
 use crate::custom::{Executor, Runnable};
@@ -148,7 +148,9 @@ where
 
 /// Spawns `future` on `executor`: one allocation, async-task's, which holds the future, the
 /// executor twice (the header's and the schedule function's, so a wake-up needs no reference
-/// count) and the output.
+/// count) and the output. An executor holds a task only while it is scheduled, so the task keeps
+/// a waker of its own once parked ([`KeepAlive`]): a detached task nothing can wake stays parked
+/// with what it holds, as on every backend.
 pub(crate) fn spawn_on<F>(executor: Arc<dyn Executor>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + Send + 'static,
@@ -161,7 +163,7 @@ where
             blocking: false,
         })
         .spawn(
-            |_| CatchUnwind::new(future),
+            |_| KeepAlive::new(CatchUnwind::new(future)),
             move |runnable| contain(|| schedule_on.schedule(Runnable::new(runnable))),
         );
     runnable.schedule();

@@ -170,7 +170,7 @@ impl<F: Future> Future for CatchUnwind<F> {
 
 pin_project! {
     /// Keeps a task alive as long as its future is, for executors that hold no reference to a
-    /// parked task (async-executor's `StaticExecutor`): at its first `Pending` the future keeps
+    /// parked task (async-executor's `StaticExecutor`, most custom executors): at its first `Pending` the future keeps
     /// a clone of the task's waker. Without it, a detached task that nothing can wake (parked
     /// on `pending()`, or on a source that dropped its waker) would be let go by async-task
     /// once no waker is left: its future dropped by the executor if the handle went after the
@@ -184,8 +184,6 @@ pin_project! {
     }
 }
 
-// Used by the smol backend only.
-#[allow(dead_code)]
 impl<F> KeepAlive<F> {
     pub(crate) fn new(future: F) -> Self {
         KeepAlive {
