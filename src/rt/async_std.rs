@@ -195,6 +195,14 @@ impl<T> super::Task<T> for JoinHandle<T> {
             JoinHandle::Supervised { state, .. } => state.clone(),
         }
     }
+
+    #[inline]
+    fn holds_nothing(&mut self) -> bool {
+        match self {
+            JoinHandle::Abortable(task) => task.holds_nothing(),
+            JoinHandle::Supervised { .. } => false,
+        }
+    }
 }
 
 impl Runtime for AsyncStd {

@@ -530,6 +530,16 @@ mod abortable {
             }
         }
 
+        /// Whether the result was returned: then the task is gone and dropping does nothing.
+        #[inline]
+        pub(crate) fn holds_nothing(&mut self) -> bool {
+            let handle = self
+                .handle
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner);
+            matches!(**handle, Handle::Gone)
+        }
+
         fn lock(&self) -> MutexGuard<'_, ManuallyDrop<Handle<T, I>>> {
             self.handle.lock().unwrap_or_else(PoisonError::into_inner)
         }
@@ -717,11 +727,7 @@ mod abortable {
         /// Inline for the common case, a handle whose result was taken.
         #[inline]
         fn drop(&mut self) {
-            let handle = self
-                .handle
-                .get_mut()
-                .unwrap_or_else(PoisonError::into_inner);
-            if !matches!(**handle, Handle::Gone) {
+            if !self.holds_nothing() {
                 self.drop_unjoined();
             }
         }
@@ -808,6 +814,14 @@ mod abortable {
             match self {
                 TaskHandle::Abortable(task) => task.abort_handle(),
                 TaskHandle::Supervised(task) => task.abort_handle(),
+            }
+        }
+
+        #[inline]
+        fn holds_nothing(&mut self) -> bool {
+            match self {
+                TaskHandle::Abortable(task) => task.holds_nothing(),
+                TaskHandle::Supervised(_) => false,
             }
         }
     }

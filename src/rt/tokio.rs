@@ -177,6 +177,7 @@ fn join_error(error: ::tokio::task::JoinError) -> JoinError {
 }
 
 impl<T> Task<T> for TaskHandle<T> {
+    #[inline(always)]
     fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         let Some(task) = self.task.as_mut() else {
             crate::rt::polled_after_result()
@@ -204,6 +205,11 @@ impl<T> Task<T> for TaskHandle<T> {
 
     fn is_finished(&self) -> bool {
         self.task.as_ref().is_none_or(|task| task.is_finished())
+    }
+
+    #[inline]
+    fn holds_nothing(&mut self) -> bool {
+        self.task.is_none() && self.remote.get().is_none()
     }
 
     fn abort_handle(&self) -> Arc<dyn RemoteAbort> {
