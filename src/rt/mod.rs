@@ -836,7 +836,7 @@ pub(crate) enum JoinHandle<T> {
 }
 
 impl<T> JoinHandle<T> {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         match self {
             JoinHandle::Backend(handle) => {
