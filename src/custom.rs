@@ -222,7 +222,10 @@ impl std::error::Error for Refused {}
 
 /// An [`Executor`] that anyrt runs tasks on: clone it freely, every clone is the same executor.
 ///
-/// The executor lives as long as a clone of the runtime or one of its tasks does.
+/// The executor lives as long as a clone of the runtime or one of its tasks does. A detached task
+/// parked on something that will never wake it stays parked with what it holds, as on every
+/// backend, and so keeps the executor alive too: abort such a task (through its handle or an
+/// [`AbortHandle`](crate::task::AbortHandle)) if the executor should go away.
 ///
 /// # Examples
 ///

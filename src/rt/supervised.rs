@@ -530,14 +530,21 @@ mod abortable {
             }
         }
 
-        /// Whether the result was returned: then the task is gone and dropping does nothing.
+        /// Whether the result was returned: then the task is gone.
         #[inline]
-        pub(crate) fn holds_nothing(&mut self) -> bool {
+        fn joined(&mut self) -> bool {
             let handle = self
                 .handle
                 .get_mut()
                 .unwrap_or_else(PoisonError::into_inner);
             matches!(**handle, Handle::Gone)
+        }
+
+        /// Whether dropping this handle would do nothing: the result was returned, and the
+        /// `Mutex` owns nothing (see [`MUTEX_DROP_FREES_NOTHING`]).
+        #[inline]
+        pub(crate) fn holds_nothing(&mut self) -> bool {
+            MUTEX_DROP_FREES_NOTHING && self.joined()
         }
 
         fn lock(&self) -> MutexGuard<'_, ManuallyDrop<Handle<T, I>>> {
@@ -723,11 +730,24 @@ mod abortable {
     // The output is only ever moved, never pinned.
     impl<T, I: CancellableTask<T>> Unpin for AbortableTask<T, I> {}
 
+    /// Whether dropping a `std::sync::Mutex` frees nothing, so a joined handle may skip its
+    /// drop. std builds its mutex on futexes on these systems; elsewhere (macOS and other
+    /// pthread-based ones) its first `lock` allocates a pthread mutex that only the `Mutex`'s
+    /// drop frees, and a handle whose `is_finished` or `abort` was called would leak it. Found in
+    /// review; it cannot be tested on Linux, where nothing is allocated.
+    const MUTEX_DROP_FREES_NOTHING: bool = cfg!(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "dragonfly",
+    ));
+
     impl<T, I: CancellableTask<T>> Drop for AbortableTask<T, I> {
         /// Inline for the common case, a handle whose result was taken.
         #[inline]
         fn drop(&mut self) {
-            if !self.holds_nothing() {
+            if !self.joined() {
                 self.drop_unjoined();
             }
         }
