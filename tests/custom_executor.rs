@@ -27,8 +27,8 @@ use anyrt::task::JoinSet;
 use anyrt::time::sleep;
 use anyrt::Backend;
 use common::{
-    async_panic_message_of, eventually, panic_message_of, panic_text, within, DropFlag, Gate,
-    Occupied,
+    async_panic_message_of, detach_a_parked_task, eventually, panic_message_of, panic_text, within,
+    DropFlag, Gate, Occupied,
 };
 
 thread_local! {
@@ -291,21 +291,8 @@ async fn dropping_the_handle_detaches_the_task(_: TestExecutor) {
 async fn a_detached_task_nothing_can_wake_keeps_what_it_holds(_: TestExecutor) {
     // Neither test executor keeps a reference to a parked task (each runnable is run once and
     // let go), so nothing but anyrt holds a task parked on a future that never wakes it.
-    let (guard, dropped) = DropFlag::new();
-    let started = Arc::new(AtomicBool::new(false));
-    let flag = started.clone();
-    let handle = anyrt::spawn(async move {
-        let _guard = guard;
-        flag.store(true, Ordering::SeqCst);
-        std::future::pending::<()>().await;
-    });
-    eventually("task starts", || started.load(Ordering::SeqCst)).await;
-    // Time for its poll to return `Pending`.
-    sleep(Duration::from_millis(50)).await;
-    drop(handle);
-    sleep(Duration::from_millis(100)).await;
     assert!(
-        !dropped.load(Ordering::SeqCst),
+        !detach_a_parked_task().await,
         "a parked task was dropped when its handle was"
     );
 }

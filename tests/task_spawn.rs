@@ -9,7 +9,10 @@ use std::time::Duration;
 use anyrt::task::{self, JoinError};
 use anyrt::time::sleep;
 use anyrt::Backend;
-use common::{async_panic_message_of, eventually, panic_text, within, DropFlag, Occupied};
+use common::{
+    async_panic_message_of, detach_a_parked_task, eventually, panic_text, spawn_parked_forever,
+    within, DropFlag, Occupied,
+};
 
 #[anyrt::test]
 async fn spawn_returns_the_output() {
@@ -70,32 +73,14 @@ async fn dropping_the_handle_detaches_the_task() {
 /// would drop its future, or free it without dropping it).
 #[anyrt::test]
 async fn a_detached_task_nothing_can_wake_keeps_what_it_holds() {
-    // A task holding a guard, parked on a future that never wakes it; `started` once polled.
-    let parked_forever = |started: Arc<AtomicBool>| {
-        let (guard, dropped) = DropFlag::new();
-        let task = anyrt::spawn(async move {
-            let _guard = guard;
-            started.store(true, Ordering::SeqCst);
-            std::future::pending::<()>().await;
-        });
-        (task, dropped)
-    };
-
     // Detached after it parked.
-    let started = Arc::new(AtomicBool::new(false));
-    let (handle, dropped) = parked_forever(started.clone());
-    eventually("task starts", || started.load(Ordering::SeqCst)).await;
-    // Time for its poll to return `Pending`.
-    sleep(Duration::from_millis(50)).await;
-    drop(handle);
-    sleep(Duration::from_millis(100)).await;
     assert!(
-        !dropped.load(Ordering::SeqCst),
+        !detach_a_parked_task().await,
         "a parked task was dropped when its handle was"
     );
 
     // Detached before its first poll.
-    let (handle, dropped) = parked_forever(Arc::new(AtomicBool::new(false)));
+    let (handle, _, dropped) = spawn_parked_forever();
     drop(handle);
     sleep(Duration::from_millis(100)).await;
     assert!(

@@ -71,6 +71,36 @@ impl Drop for DropFlag {
     }
 }
 
+/// Spawns a task that holds a [`DropFlag`] and parks on a future that never wakes it, and
+/// returns its handle, a flag set once it has been polled, and the guard's drop flag.
+pub fn spawn_parked_forever() -> (
+    anyrt::task::JoinHandle<()>,
+    Arc<AtomicBool>,
+    Arc<AtomicBool>,
+) {
+    let (guard, dropped) = DropFlag::new();
+    let started = Arc::new(AtomicBool::new(false));
+    let flag = started.clone();
+    let task = anyrt::spawn(async move {
+        let _guard = guard;
+        flag.store(true, Ordering::SeqCst);
+        std::future::pending::<()>().await;
+    });
+    (task, started, dropped)
+}
+
+/// Detaches a task parked for good ([`spawn_parked_forever`]) once its first poll has returned,
+/// waits a while, and returns whether its guard was dropped.
+pub async fn detach_a_parked_task() -> bool {
+    let (handle, started, dropped) = spawn_parked_forever();
+    eventually("task starts", || started.load(Ordering::SeqCst)).await;
+    // Time for its poll to return `Pending`.
+    anyrt::time::sleep(Duration::from_millis(50)).await;
+    drop(handle);
+    anyrt::time::sleep(Duration::from_millis(100)).await;
+    dropped.load(Ordering::SeqCst)
+}
+
 /// Resident memory of this process now and at its peak, in KiB (Linux `/proc`; zeros elsewhere).
 pub fn rss_kib() -> (u64, u64) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
