@@ -170,12 +170,13 @@ impl<F: Future> Future for CatchUnwind<F> {
 
 pin_project! {
     /// Keeps a task alive as long as its future is, for executors that hold no reference to a
-    /// parked task (async-executor's `StaticExecutor`, most custom executors): at its first `Pending` the future keeps
-    /// a clone of the task's waker. Without it, a detached task that nothing can wake (parked
-    /// on `pending()`, or on a source that dropped its waker) would be let go by async-task
-    /// once no waker is left: its future dropped by the executor if the handle went after the
-    /// task parked, or freed without being dropped if before. tokio and async-std keep such a
-    /// task parked, with all it holds. Costs nothing to a task that finishes in its first poll.
+    /// parked task (async-executor's `StaticExecutor`, most custom executors): at its first
+    /// `Pending` the future keeps a clone of the task's waker. Without it, a detached task that
+    /// nothing can wake (parked on `pending()`, or on a source that dropped its waker) would be
+    /// let go by async-task once no waker is left: its future dropped by the executor if the
+    /// handle went after the task parked, or freed without being dropped if before. tokio and
+    /// async-std keep such a task parked, with all it holds. Costs nothing to a task that
+    /// finishes in its first poll.
     #[derive(Debug)]
     pub(crate) struct KeepAlive<F> {
         #[pin]
