@@ -27,8 +27,8 @@ use anyrt::task::JoinSet;
 use anyrt::time::sleep;
 use anyrt::Backend;
 use common::{
-    async_panic_message_of, detach_a_parked_task, eventually, panic_message_of, panic_text, within,
-    DropFlag, Gate, Occupied,
+    async_panic_message_of, detach_a_parked_task, eventually, panic_message_of, panic_text,
+    spawn_parked_forever, within, DropFlag, Gate, Occupied,
 };
 
 thread_local! {
@@ -298,14 +298,7 @@ async fn a_detached_task_nothing_can_wake_keeps_what_it_holds(_: TestExecutor) {
 }
 
 async fn abort_cancels_and_drops_the_task(_: TestExecutor) {
-    let (guard, dropped) = DropFlag::new();
-    let started = Arc::new(AtomicBool::new(false));
-    let flag = started.clone();
-    let task = anyrt::spawn(async move {
-        let _guard = guard;
-        flag.store(true, Ordering::SeqCst);
-        sleep(Duration::from_secs(3600)).await;
-    });
+    let (task, started, dropped) = spawn_parked_forever();
     eventually("task starts", || started.load(Ordering::SeqCst)).await;
     task.abort();
     let error = within("join aborted", task).await.unwrap_err();

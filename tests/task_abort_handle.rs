@@ -2,24 +2,17 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyrt::task::{self, AbortHandle};
 use anyrt::time::sleep;
-use common::{eventually, within, DropFlag};
+use common::{eventually, spawn_parked_forever, within, DropFlag};
 
 #[anyrt::test]
 async fn abort_through_the_handle_cancels_and_drops_the_task() {
-    let (guard, dropped) = DropFlag::new();
-    let started = Arc::new(AtomicBool::new(false));
-    let flag = started.clone();
-    let handle = anyrt::spawn(async move {
-        let _guard = guard;
-        flag.store(true, Ordering::SeqCst);
-        sleep(Duration::from_secs(3600)).await;
-    });
+    let (handle, started, dropped) = spawn_parked_forever();
     let abort = handle.abort_handle();
     eventually("task starts", || started.load(Ordering::SeqCst)).await;
     assert!(!abort.is_finished());

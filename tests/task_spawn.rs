@@ -91,14 +91,7 @@ async fn a_detached_task_nothing_can_wake_keeps_what_it_holds() {
 
 #[anyrt::test]
 async fn abort_cancels_and_drops_the_task() {
-    let (guard, dropped) = DropFlag::new();
-    let started = Arc::new(AtomicBool::new(false));
-    let flag = started.clone();
-    let handle = anyrt::spawn(async move {
-        let _guard = guard;
-        flag.store(true, Ordering::SeqCst);
-        sleep(Duration::from_secs(3600)).await;
-    });
+    let (handle, started, dropped) = spawn_parked_forever();
     eventually("task starts", || started.load(Ordering::SeqCst)).await;
     handle.abort();
     let error = within("join aborted", handle).await.unwrap_err();
