@@ -13,6 +13,9 @@
 //! | `Semaphore::acquire`, uncontended | 0 | 0 | 0 | tokio's semaphore; the permit is a count |
 //! | `JoinHandle::abort_handle` | 1 | 1 | 1 | the state shared with the abort handles, made by the first call only |
 //!
+//! A deallocation counter beside it checks that a joined handle frees that shared state when
+//! dropped (a joined handle that holds nothing skips its drop).
+//!
 //! On a custom executor (`anyrt::custom`, every build), `anyrt::spawn` in one of its tasks and
 //! `Runtime::spawn` allocate once per task, async-task's, as a hand-written executor using
 //! async-task does: 0 extra. (What the executor itself allocates to queue a runnable is its
@@ -31,6 +34,7 @@ struct Counting;
 
 thread_local! {
     static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+    static FREES: Cell<u64> = const { Cell::new(0) };
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator; the only addition is a
@@ -44,6 +48,7 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        let _ = FREES.try_with(|n| n.set(n.get() + 1));
         // SAFETY: `ptr` was allocated by `System` through `alloc` above, with `layout`.
         unsafe { System.dealloc(ptr, layout) }
     }
@@ -65,6 +70,13 @@ fn count<R>(f: impl FnOnce() -> R) -> (R, u64) {
     let before = ALLOCATIONS.with(Cell::get);
     let result = f();
     (result, ALLOCATIONS.with(Cell::get) - before)
+}
+
+/// Deallocations made on this thread by `f`.
+fn count_frees(f: impl FnOnce()) -> u64 {
+    let before = FREES.with(Cell::get);
+    f();
+    FREES.with(Cell::get) - before
 }
 
 /// Asserts `anyrt <= native + extra * N + SLACK`, after a warm-up round of each.
@@ -310,6 +322,23 @@ async fn abort_handle_allocates_once_and_only_when_called() {
         later_calls <= SLACK,
         "{later_calls} for {N} later calls on {backend}"
     );
+}
+
+/// A joined handle skips its drop when it holds nothing; one that made an `AbortHandle` still
+/// holds the state it shared, after that `AbortHandle` is gone, and must free it when dropped.
+#[anyrt::test]
+async fn a_joined_handle_frees_the_abort_handle_state_when_dropped() {
+    let backend = Backend::current();
+    for _ in 0..N {
+        let mut handle = anyrt::spawn(async { 7 });
+        drop(handle.abort_handle());
+        assert_eq!((&mut handle).await.unwrap(), 7);
+        let freed = count_frees(|| drop(handle));
+        assert!(
+            freed >= 1,
+            "on {backend}: a joined handle that had made an AbortHandle freed nothing when dropped"
+        );
+    }
 }
 
 /// A hand-written executor: a queue of runnables with room reserved, so pushing allocates
