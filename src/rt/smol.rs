@@ -8,10 +8,10 @@
 //! `SMOL_THREADS` overrides it). It is async-executor's `StaticExecutor`: smol's `Executor` is
 //! the same scheduler plus a list of live tasks, locked at every spawn and every task's end,
 //! which cancels them when it is dropped and keeps each parked task alive (BENCHMARKS.md,
-//! "Issue 13, fifth pass"). This one is never dropped, and `KeepAlive` keeps a parked task
-//! alive from inside it (see `supervised.rs`). Every task is
-//! wrapped (see `supervised.rs`) so a handle detaches on drop, aborts without waiting, and a
-//! panic arrives as an error. Timers and sockets are async-io's (see `async_io.rs`).
+//! "Issue 13, fifth pass"). This one is never dropped, and each task keeps itself alive once
+//! parked (`KeepAlive`). Every task is wrapped (see `supervised.rs`) so a handle detaches on
+//! drop, aborts without waiting, and a panic arrives as an error. Timers and sockets are
+//! async-io's (see `async_io.rs`).
 
 use std::cell::Cell;
 use std::future::Future;
