@@ -156,6 +156,21 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 /// # // doctests wrap the code in their own main; call this one.
 /// # main();
 /// ```
+///
+/// The generated code names the crate `::anyrt`. Where that is not its name, in a crate that
+/// renamed the dependency (`myrt = { package = "anyrt", version = "0.1" }` in Cargo.toml) or
+/// that uses anyrt through another crate's re-export, `crate = "path"` gives the path to use
+/// instead, as a string; it is the only argument the attribute takes.
+///
+/// ```
+/// # // stands for the renamed dependency
+/// # extern crate anyrt as myrt;
+/// #[myrt::main(crate = "myrt")]
+/// async fn main() {
+///     assert_eq!(myrt::spawn(async { 2 + 2 }).await.unwrap(), 4);
+/// }
+/// # main();
+/// ```
 pub use anyrt_macros::main;
 
 /// Turns an `async fn` into one test per compiled backend.
@@ -169,6 +184,18 @@ pub use anyrt_macros::main;
 /// #[anyrt::test]
 /// async fn adds() {
 ///     assert_eq!(anyrt::spawn(async { 2 + 2 }).await.unwrap(), 4);
+/// }
+/// ```
+///
+/// `crate = "path"` names the crate by another path than `::anyrt`, as for
+/// [`main`](macro@main); it goes before or after `except(backend = "reason", ...)`.
+///
+/// ```
+/// # // stands for the renamed dependency
+/// # extern crate anyrt as myrt;
+/// #[myrt::test(crate = "myrt", except(smol = "an example of both arguments"))]
+/// async fn adds() {
+///     assert_eq!(myrt::spawn(async { 2 + 2 }).await.unwrap(), 4);
 /// }
 /// ```
 pub use anyrt_macros::test;

@@ -1,238 +1,268 @@
-//! `spawn_local` and `LocalSet`: `!Send` tasks on one thread, the same on every backend.
+//! `anyrt::task_local!` and `LocalKey` on every backend (SEMANTICS.md, task-locals).
 
 mod common;
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use anyrt::task::{spawn_local, LocalSet};
-use anyrt::Backend;
-use common::{async_panic_message_of, panic_text, within, DropFlag};
+use anyrt::task::{self, AccessError, LocalSet};
+use anyrt::time::sleep;
+use common::{panic_message_of, within};
 use futures_lite::future::poll_once;
 
+anyrt::task_local! {
+    static ID: u32;
+    pub(crate) static NAME: String;
+}
+
 #[anyrt::test]
-async fn local_tasks_share_an_rc_refcell() {
-    let local = LocalSet::new();
-    let counter = local
-        .run_until(async {
-            let counter = Rc::new(RefCell::new(0));
-            let tasks: Vec<_> = (0..10)
-                .map(|_| {
-                    let counter = counter.clone();
-                    spawn_local(async move {
-                        anyrt::task::yield_now().await;
-                        *counter.borrow_mut() += 1;
-                    })
-                })
-                .collect();
-            for task in tasks {
-                within("local task", task).await.unwrap();
+async fn the_value_is_visible_across_awaits() {
+    let seen = ID
+        .scope(1, async {
+            let mut seen = Vec::new();
+            for _ in 0..5 {
+                sleep(Duration::from_millis(1)).await;
+                task::yield_now().await;
+                seen.push(ID.get());
             }
-            let total = *counter.borrow();
-            total
+            seen
         })
         .await;
-    assert_eq!(counter, 10);
+    assert_eq!(seen, [1; 5]);
+    assert_eq!(ID.try_get(), Err(AccessError::default_for_test()));
+}
+
+/// `AccessError` has no public constructor; get one.
+trait DefaultForTest {
+    fn default_for_test() -> Self;
+}
+
+impl DefaultForTest for AccessError {
+    fn default_for_test() -> Self {
+        ID.try_get().unwrap_err()
+    }
 }
 
 #[anyrt::test]
-async fn local_tasks_run_on_the_driving_thread() {
-    let here = std::thread::current().id();
-    let local = LocalSet::new();
-    let ran_on = local
-        .run_until(async {
-            spawn_local(async { std::thread::current().id() })
-                .await
-                .unwrap()
-        })
-        .await;
-    assert_eq!(ran_on, here);
-}
-
-#[anyrt::test]
-async fn local_tasks_use_the_backend_for_time_and_spawn() {
-    let backend = Backend::current();
-    let local = LocalSet::new();
-    let (inner, handle_backend) = local
-        .run_until(async {
-            let handle = spawn_local(async {
-                anyrt::time::sleep(Duration::from_millis(2)).await;
-                anyrt::spawn(async { Backend::current() }).await.unwrap()
-            });
-            let handle_backend = handle.backend();
-            (within("local task", handle).await.unwrap(), handle_backend)
-        })
-        .await;
-    assert_eq!(inner, backend);
-    assert_eq!(handle_backend, backend);
-}
-
-#[anyrt::test]
-async fn spawn_local_outside_a_local_set_panics_with_an_anyrt_message() {
-    let message = common::panic_message_of(|| spawn_local(async {}));
-    assert!(
-        message.starts_with("anyrt: `spawn_local` was called outside a `LocalSet`"),
-        "{message}"
+async fn the_value_follows_its_task_to_another_thread() {
+    let mut scoped = Box::pin(ID.scope(2, async {
+        let before = (std::thread::current().id(), ID.get());
+        task::yield_now().await;
+        let after = (std::thread::current().id(), ID.get());
+        (before, after)
+    }));
+    assert!(poll_once(scoped.as_mut()).await.is_none());
+    // Finish it on a thread of the blocking pool.
+    let ((before_thread, before), (after_thread, after)) =
+        within("hop", task::spawn_blocking(move || anyrt::block_on(scoped)))
+            .await
+            .unwrap();
+    assert_ne!(
+        before_thread, after_thread,
+        "the test did not move the task"
     );
-    // The set is only current while it is driven.
-    let local = LocalSet::new();
-    local.run_until(async {}).await;
-    let message = common::panic_message_of(|| spawn_local(async {}));
-    assert!(message.starts_with("anyrt: `spawn_local`"), "{message}");
+    assert_eq!((before, after), (2, 2));
 }
 
 #[anyrt::test]
-async fn a_local_panic_arrives_as_join_error() {
-    let local = LocalSet::new();
-    let error = local
-        .run_until(async {
-            spawn_local(async { panic!("local {}", 1) })
-                .await
-                .unwrap_err()
-        })
-        .await;
-    assert!(error.is_panic());
-    assert_eq!(panic_text(&*error.into_panic()), "local 1");
-}
-
-#[anyrt::test]
-async fn abort_cancels_a_local_task_and_drops_its_locals() {
-    let local = LocalSet::new();
-    let (guard, dropped) = DropFlag::new();
-    let error = local
-        .run_until(async move {
-            let started = Rc::new(Cell::new(false));
-            let flag = started.clone();
-            let handle = spawn_local(async move {
-                let _guard = guard;
-                flag.set(true);
-                anyrt::time::sleep(Duration::from_secs(3600)).await;
-            });
-            while !started.get() {
-                anyrt::task::yield_now().await;
+async fn tasks_interleaved_on_one_thread_each_see_their_own_value() {
+    let (a, b) = anyrt::join!(
+        ID.scope(10, async {
+            let mut sum = 0;
+            for _ in 0..10 {
+                task::yield_now().await;
+                sum += ID.get();
             }
-            handle.abort();
-            handle.abort();
-            within("aborted local task", handle).await.unwrap_err()
-        })
-        .await;
-    assert!(error.is_cancelled());
-    assert!(dropped.load(Ordering::SeqCst));
+            sum
+        }),
+        ID.scope(20, async {
+            let mut sum = 0;
+            for _ in 0..10 {
+                task::yield_now().await;
+                sum += ID.get();
+            }
+            sum
+        }),
+    );
+    assert_eq!((a, b), (100, 200));
 }
 
 #[anyrt::test]
-async fn dropping_a_local_handle_detaches_the_task() {
+async fn spawned_tasks_and_blocking_closures_do_not_inherit_it() {
+    // Each reads the key outside any scope, then inside one of its own: the second read proves
+    // that the first ran where task-locals work.
+    fn reads() -> (Result<u32, AccessError>, u32) {
+        (ID.try_get(), ID.sync_scope(4, || ID.get()))
+    }
+    ID.scope(3, async {
+        let spawned = anyrt::spawn(async { reads() });
+        let (outside, inside) = within("spawned", spawned).await.unwrap();
+        assert!(outside.is_err(), "{outside:?}");
+        assert_eq!(inside, 4);
+        let blocking = task::spawn_blocking(reads);
+        let (outside, inside) = within("blocking", blocking).await.unwrap();
+        assert!(outside.is_err(), "{outside:?}");
+        assert_eq!(inside, 4);
+        assert_eq!(ID.get(), 3);
+    })
+    .await;
+}
+
+#[anyrt::test]
+async fn local_tasks_do_not_inherit_it_from_the_code_driving_their_set() {
     let local = LocalSet::new();
-    let done = Rc::new(Cell::new(false));
-    let flag = done.clone();
-    local
-        .run_until(async move {
-            drop(spawn_local(async move {
-                anyrt::time::sleep(Duration::from_millis(5)).await;
-                flag.set(true);
-            }));
-            within("detached local task", async {
-                while !done.get() {
-                    anyrt::time::sleep(Duration::from_millis(1)).await;
-                }
+    let (outer, inner) = ID
+        .scope(
+            4,
+            local.run_until(async {
+                let inner = task::spawn_local(async { ID.try_get().ok() });
+                let inner = within("local task", inner).await.unwrap();
+                (ID.get(), inner)
+            }),
+        )
+        .await;
+    assert_eq!((outer, inner), (4, None));
+    // A scope inside a local task works as anywhere else.
+    let inside = local
+        .run_until(async {
+            task::spawn_local(ID.scope(5, async {
+                task::yield_now().await;
+                ID.get()
+            }))
+            .await
+        })
+        .await
+        .unwrap();
+    assert_eq!(inside, 5);
+}
+
+#[anyrt::test]
+async fn an_inner_scope_hides_the_outer_value_until_it_ends() {
+    ID.scope(1, async {
+        let inner = ID
+            .scope(2, async {
+                task::yield_now().await;
+                ID.get()
             })
             .await;
-        })
-        .await;
+        assert_eq!(inner, 2);
+        assert_eq!(ID.get(), 1);
+        assert_eq!(ID.sync_scope(3, || ID.get()), 3);
+        assert_eq!(ID.get(), 1);
+    })
+    .await;
 }
 
 #[anyrt::test]
-async fn tasks_run_only_while_the_set_is_driven_and_resume_later() {
-    let local = LocalSet::new();
-    let steps = Rc::new(Cell::new(0));
-    let counter = steps.clone();
-    let mut handle = local.spawn_local(async move {
-        for _ in 0..3 {
-            counter.set(counter.get() + 1);
-            anyrt::task::yield_now().await;
-        }
-        "done"
-    });
-    // Not driven: nothing runs.
-    assert_eq!(poll_once(&mut handle).await.map(|r| r.is_ok()), None);
-    assert_eq!(steps.get(), 0);
-    local.run_until(anyrt::task::yield_now()).await;
-    assert!(steps.get() >= 1);
-    assert_eq!(local.run_until(&mut handle).await.unwrap(), "done");
-    assert_eq!(steps.get(), 3);
-}
-
-#[anyrt::test]
-async fn dropping_the_set_cancels_its_unfinished_tasks() {
-    let local = LocalSet::new();
-    let (guard, dropped) = DropFlag::new();
-    let handle = local.spawn_local(async move {
-        let _guard = guard;
-        anyrt::time::sleep(Duration::from_secs(3600)).await;
-    });
-    local.run_until(anyrt::task::yield_now()).await;
-    drop(local);
-    assert!(dropped.load(Ordering::SeqCst));
-    assert!(within("handle of a dropped set", handle)
-        .await
-        .unwrap_err()
-        .is_cancelled());
-}
-
-#[anyrt::test]
-async fn nested_sets_spawn_on_the_innermost() {
-    let outer = LocalSet::new();
-    outer
-        .run_until(async {
-            let inner = LocalSet::new();
-            // Spawned while the inner set is driven, the task belongs to it (the `Option` only
-            // keeps the handle from being awaited by `run_until`).
-            let spawned = inner
-                .run_until(async { Some(spawn_local(async { 1 })) })
-                .await;
-            let mut from_inner = spawned.unwrap();
-            // The outer set does not run it; the inner one does.
-            assert!(poll_once(&mut from_inner).await.is_none());
-            assert_eq!(inner.run_until(from_inner).await.unwrap(), 1);
-            assert_eq!(spawn_local(async { 2 }).await.unwrap(), 2);
-        })
-        .await;
-}
-
-#[test]
-fn block_on_local_runs_local_tasks_on_every_backend() {
-    for &backend in Backend::compiled() {
-        let total = backend.block_on(LocalSet::new().run_until(async {
-            let shared = Rc::new(RefCell::new(Vec::new()));
-            let tasks: Vec<_> = (0..5)
-                .map(|i| {
-                    let shared = shared.clone();
-                    spawn_local(async move { shared.borrow_mut().push(i) })
-                })
-                .collect();
-            for task in tasks {
-                task.await.unwrap();
-            }
-            let sum: i32 = shared.borrow().iter().sum();
-            (sum, Backend::current())
-        }));
-        assert_eq!(total, (10, backend));
-    }
-    assert_eq!(
-        anyrt::task::block_on_local(async { spawn_local(async { 7 }).await.unwrap() }),
-        7
-    );
-}
-
-#[anyrt::test]
-async fn block_on_local_inside_async_code_panics_like_block_on() {
-    let message = common::panic_message_of(|| anyrt::task::block_on_local(async {}));
+async fn reading_outside_a_scope_fails_with_an_anyrt_message() {
+    let error = ID.try_with(|id| *id).unwrap_err();
+    assert_eq!(error.to_string(), "task-local value not set");
+    let message = panic_message_of(|| ID.get());
     assert!(
-        message.starts_with("anyrt: `block_on` was called from async code"),
+        message.starts_with("anyrt: the task-local `ID` was read outside a `scope` that sets it"),
         "{message}"
     );
-    let message = async_panic_message_of(async { LocalSet::new().block_on(async {}) }).await;
-    assert!(message.starts_with("anyrt: `block_on`"), "{message}");
+    let message = panic_message_of(|| ID.with(|_| ID.sync_scope(1, || ())));
+    assert!(message.starts_with("anyrt:"), "{message}");
+    let message = panic_message_of(|| ID.sync_scope(1, || ID.with(|_| ID.sync_scope(2, || ()))));
+    assert!(
+        message.starts_with("anyrt: a `scope` of the task-local `ID` was entered inside `with`"),
+        "{message}"
+    );
+}
+
+#[anyrt::test]
+async fn a_panic_inside_a_scope_still_restores_the_key() {
+    let _ = std::panic::catch_unwind(|| ID.sync_scope(9, || panic!("inside")));
+    assert!(ID.try_get().is_err());
+    NAME.sync_scope("outer".into(), || {
+        let _ = std::panic::catch_unwind(|| NAME.sync_scope("inner".into(), || panic!("inside")));
+        assert_eq!(NAME.get(), "outer");
+    });
+}
+
+/// Reads the key when dropped.
+struct ReadOnDrop(Arc<AtomicBool>);
+
+impl Drop for ReadOnDrop {
+    fn drop(&mut self) {
+        self.0.store(ID.try_get().is_ok(), Ordering::SeqCst);
+    }
+}
+
+#[anyrt::test]
+async fn the_future_is_dropped_inside_its_scope_and_the_value_with_it() {
+    // Dropped before completing.
+    let saw = Arc::new(AtomicBool::new(false));
+    let guard = ReadOnDrop(saw.clone());
+    let mut scoped = Box::pin(ID.scope(6, async move {
+        let _guard = guard;
+        std::future::pending::<()>().await;
+    }));
+    assert!(poll_once(scoped.as_mut()).await.is_none());
+    drop(scoped);
+    assert!(
+        saw.load(Ordering::SeqCst),
+        "a destructor ran without the value"
+    );
+
+    // Completed.
+    let saw = Arc::new(AtomicBool::new(false));
+    let guard = ReadOnDrop(saw.clone());
+    ID.scope(7, async move {
+        let _guard = guard;
+    })
+    .await;
+    assert!(saw.load(Ordering::SeqCst));
+
+    // The value goes with the future.
+    let dropped = Rc::new(Cell::new(false));
+    struct Flag(Rc<Cell<bool>>);
+    impl Drop for Flag {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+    anyrt::task_local! {
+        static FLAG: Flag;
+    }
+    let scoped = FLAG.scope(Flag(dropped.clone()), async {});
+    assert!(!dropped.get());
+    drop(scoped);
+    assert!(dropped.get());
+}
+
+#[anyrt::test]
+async fn a_scope_dropped_inside_with_on_its_key_drops_its_future_without_panicking() {
+    let (guard, dropped) = common::DropFlag::new();
+    let mut scoped = Box::pin(ID.scope(8, async move {
+        let _guard = guard;
+        std::future::pending::<()>().await;
+    }));
+    assert!(poll_once(scoped.as_mut()).await.is_none());
+    // The scope cannot be entered while `with` holds the key's value: the future is dropped
+    // outside it, as tokio does, instead of a panic in a destructor.
+    let outer = ID.sync_scope(9, || {
+        ID.with(|outer| {
+            drop(scoped);
+            *outer
+        })
+    });
+    assert_eq!(outer, 9);
+    assert!(dropped.load(Ordering::SeqCst));
+    assert!(ID.try_get().is_err());
+}
+
+#[anyrt::test]
+async fn take_value_removes_it_from_the_scope() {
+    let mut scoped = Box::pin(NAME.scope("taken".into(), async {
+        task::yield_now().await;
+        NAME.try_get().ok()
+    }));
+    assert!(poll_once(scoped.as_mut()).await.is_none());
+    assert_eq!(scoped.as_mut().take_value().as_deref(), Some("taken"));
+    assert_eq!(scoped.await, None);
 }
