@@ -18,8 +18,8 @@ use super::async_io::AsyncIo;
 use super::supervised::{
     supervise_blocking, AbortableTask, Cancel, CancellableTask, Cancelling, CatchUnwind, TaskState,
 };
+use super::JoinError;
 use super::{Presence, RemoteAbort, Runtime};
-use crate::task::JoinError;
 
 /// The async-std backend.
 pub(crate) struct AsyncStd;

@@ -1,5 +1,6 @@
-//! Custom executors: what runs the tasks of an [`Executor`] the application implements
-//! (`anyrt::custom`, in `src/custom.rs`).
+//! Custom executors: what runs the tasks of an [`Executor`] the application implements. The
+//! traits and types an application names ([`Executor`], [`Runnable`], [`Refused`]) are defined
+//! here, where anyrt calls them, and re-exported by `anyrt::custom` (`src/custom.rs`).
 //!
 //! anyrt builds each task itself with async-task, as smol's backend does, so the handle keeps the
 //! same contract ([`TaskHandle`]: detach on drop, synchronous abort, panics as `JoinError`), and
@@ -23,8 +24,155 @@ use pin_project_lite::pin_project;
 use super::supervised::{
     supervise_blocking, AbortableTask, CatchUnwind, KeepAlive, SupervisedTask, TaskHandle,
 };
+#[cfg(doc)]
+use super::Backend;
 use super::{in_custom_scope, Scope, ScopeGuard};
-use crate::custom::{Executor, Runnable};
+
+/// An executor anyrt can run tasks on: the one method it must have is [`schedule`].
+///
+/// Implementations must be `Send + Sync`: anyrt calls `schedule` from any thread, whenever a
+/// task is woken (by a timer, a socket, a channel, another task).
+///
+/// [`schedule`]: Executor::schedule
+///
+/// # Examples
+///
+/// `futures`' `ThreadPool` (crate futures-executor, feature `thread-pool`) needs three lines:
+///
+/// ```
+/// use anyrt::custom::{Executor, Runnable, Runtime};
+///
+/// struct Pool(futures_executor::ThreadPool);
+///
+/// impl Executor for Pool {
+///     fn schedule(&self, runnable: Runnable) {
+///         self.0.spawn_ok(async move {
+///             runnable.run();
+///         });
+///     }
+/// }
+///
+/// let runtime = Runtime::new(Pool(futures_executor::ThreadPool::new().unwrap()));
+/// let sum = runtime.block_on(async {
+///     let tasks: Vec<_> = (1..=10).map(|i| anyrt::spawn(async move { i })).collect();
+///     let mut sum = 0;
+///     for task in tasks {
+///         sum += task.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, 55);
+/// ```
+///
+/// An executor that runs on one thread it does not own (a GUI main loop) cannot block that
+/// thread in `block_on`, and says so:
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use anyrt::custom::{Executor, Refused, Runnable, Runtime};
+///
+/// struct MainLoop(std::sync::mpsc::Sender<Runnable>);
+///
+/// impl Executor for MainLoop {
+///     fn schedule(&self, runnable: Runnable) {
+///         let _ = self.0.send(runnable);
+///     }
+///
+///     fn block_on(&self, _: Pin<&mut (dyn Future<Output = ()> + '_)>) -> Result<(), Refused> {
+///         Err(Refused::new("the main loop must not be blocked"))
+///     }
+/// }
+///
+/// let (sender, _receiver) = std::sync::mpsc::channel();
+/// let runtime = Runtime::new(MainLoop(sender));
+/// let refused = std::panic::catch_unwind(|| runtime.block_on(async {})).unwrap_err();
+/// let message = refused.downcast_ref::<String>().unwrap();
+/// assert!(message.starts_with("anyrt: this custom executor does not run `block_on`"));
+/// ```
+pub trait Executor: Send + Sync + 'static {
+    /// Runs `runnable` soon: calls [`Runnable::run`] on any thread, once.
+    ///
+    /// Called when a task is spawned and each time it is woken, from any thread, also from
+    /// inside `run` (a task that wakes itself). The executor must not run the task inside
+    /// `schedule` itself, but queue it. Dropping the runnable instead (an executor shutting
+    /// down) cancels the task: its future is dropped, and awaiting its handle gives a cancelled
+    /// `JoinError`. A panic in `schedule` does the same, and goes no further: the thread that
+    /// woke the task (a reactor's, another runtime's) carries on.
+    fn schedule(&self, runnable: Runnable);
+
+    /// Runs a blocking closure: calls [`Runnable::run`] once, on a thread where blocking for a
+    /// long time is fine (not one that runs [`schedule`](Executor::schedule)'s runnables).
+    ///
+    /// By default it goes to the blocking pool of the default backend (the first compiled).
+    fn spawn_blocking(&self, runnable: Runnable) {
+        run_on_default_pool(runnable);
+    }
+
+    /// Polls `future` to completion on the calling thread, running tasks meanwhile if the
+    /// executor wants to; or refuses, when this executor cannot block a thread.
+    ///
+    /// By default it parks the thread between polls, and tasks run wherever `schedule` sends
+    /// them. Implement it when the tasks need this thread to run (a single-threaded executor
+    /// driven by whoever blocks on it). It must not return `Ok` before `future` is ready; anyrt
+    /// panics if it does.
+    fn block_on(&self, future: Pin<&mut (dyn Future<Output = ()> + '_)>) -> Result<(), Refused> {
+        futures_lite::future::block_on(future);
+        Ok(())
+    }
+}
+
+/// A task of a custom executor, ready to run: [`Executor::schedule`] gets one each time the
+/// task should be polled.
+///
+/// Run it on any thread with [`run`](Runnable::run); while it runs, anyrt calls made by the task
+/// are served by its executor. Dropping it without running it cancels the task.
+pub struct Runnable {
+    inner: async_task::Runnable<Meta>,
+}
+
+impl Runnable {
+    pub(crate) fn new(inner: async_task::Runnable<Meta>) -> Runnable {
+        Runnable { inner }
+    }
+
+    /// Polls the task once (or runs the blocking closure).
+    ///
+    /// Returns `true` if the task woke itself while it ran (it yielded): it has then been
+    /// scheduled again already, and a fair executor puts it behind the others. A panic in the
+    /// task does not unwind out of `run`; it reaches the task's handle as a `JoinError`.
+    pub fn run(self) -> bool {
+        run(self.inner)
+    }
+}
+
+impl fmt::Debug for Runnable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runnable").finish_non_exhaustive()
+    }
+}
+
+/// Why an executor does not do what anyrt asked (see [`Executor::block_on`]); anyrt panics
+/// with this reason in its message.
+#[derive(Clone, Debug)]
+pub struct Refused {
+    reason: &'static str,
+}
+
+impl Refused {
+    /// A refusal for `reason`, a phrase such as "the main loop must not be blocked".
+    pub const fn new(reason: &'static str) -> Refused {
+        Refused { reason }
+    }
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.reason)
+    }
+}
+
+impl std::error::Error for Refused {}
 
 /// The handle of a custom executor's task or blocking closure.
 pub(crate) type JoinHandle<T> = TaskHandle<T, Meta>;
@@ -128,7 +276,7 @@ pub(crate) fn run(runnable: async_task::Runnable<Meta>) -> bool {
     let _entered = enter(&meta.executor, scope);
     // A task polled inside another task's poll (an executor driven from an anyrt task) must
     // not see that task's task-locals.
-    let _nested = crate::task::enter_task();
+    let _nested = super::enter_task();
     runnable.run()
 }
 

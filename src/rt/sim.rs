@@ -46,7 +46,7 @@ thread_local! {
 pub(crate) fn block_on_with<F: Future>(setup: Setup, future: F) -> F::Output {
     NEXT.with(|next| *next.borrow_mut() = Some(setup));
     let _clear = ClearSetup;
-    super::block_on(super::Kind::Sim, future)
+    super::block_on(super::backend::Kind::Sim, future)
 }
 
 struct ClearSetup;

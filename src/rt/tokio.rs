@@ -22,8 +22,8 @@ use ::tokio::io::unix::AsyncFd;
 use ::tokio::io::Interest;
 use ::tokio::runtime::{EnterGuard, Handle};
 
+use super::JoinError;
 use super::{Direction, Presence, Reactor, RemoteAbort, Runtime, Source, Task};
-use crate::task::JoinError;
 
 /// The tokio backend.
 pub(crate) struct Tokio;
@@ -49,7 +49,8 @@ fn shared() -> &'static ::tokio::runtime::Runtime {
             Ok(Err(e)) => panic!("anyrt: could not start the shared tokio runtime: {e}"),
             Err(payload) => panic!(
                 "anyrt: could not start the shared tokio runtime: {}",
-                crate::task::panic_message(&*payload).unwrap_or("a worker thread did not start")
+                super::join_error::panic_message(&*payload)
+                    .unwrap_or("a worker thread did not start")
             ),
         }
     })
@@ -293,7 +294,7 @@ impl Runtime for Tokio {
         }));
         match spawned {
             Ok(task) => TaskHandle::new(task, true),
-            Err(payload) => match crate::task::panic_message(&*payload) {
+            Err(payload) => match super::join_error::panic_message(&*payload) {
                 Some(message) if !message.starts_with("anyrt: ") => {
                     panic!("anyrt: could not start a blocking thread: {message}")
                 }

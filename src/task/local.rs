@@ -16,8 +16,8 @@ use std::task::{Context, Poll};
 use async_executor::LocalExecutor;
 use pin_project_lite::pin_project;
 
-use super::task_local::enter_task;
 use super::JoinHandle;
+use crate::rt::enter_task;
 use crate::rt::supervised::{supervise, SupervisedTask};
 use crate::Backend;
 

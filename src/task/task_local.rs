@@ -9,7 +9,7 @@
 //!
 //! One executor polls tasks inside another task's poll: a [`LocalSet`](super::LocalSet) runs its
 //! tasks inside the poll of `run_until`. Each local task is polled one level deeper
-//! ([`enter_task`]), and a slot only shows a value set at the current level, so local tasks do
+//! (`enter_task` in `rt`), and a slot only shows a value set at the current level, so local tasks do
 //! not inherit the values of the code driving their set either.
 
 use std::cell::{Cell, RefCell};
@@ -19,26 +19,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use pin_project_lite::pin_project;
-
-thread_local! {
-    /// How many tasks deep the current poll is: 0 for a task polled by its executor, 1 for a
-    /// local task polled inside it, and so on.
-    static LEVEL: Cell<u32> = const { Cell::new(0) };
-}
-
-/// Marks the current thread as polling a task nested in another one, until dropped.
-pub(crate) struct NestedTask(u32);
-
-/// Call around the poll of a task that runs inside another task's poll (a local task).
-pub(crate) fn enter_task() -> NestedTask {
-    NestedTask(LEVEL.with(|level| level.replace(level.get() + 1)))
-}
-
-impl Drop for NestedTask {
-    fn drop(&mut self) {
-        LEVEL.with(|level| level.set(self.0));
-    }
-}
 
 /// The thread-local slot behind a [`LocalKey`]. Not part of the API.
 #[doc(hidden)]
@@ -146,7 +126,7 @@ impl std::error::Error for AccessError {}
 
 /// The current level, for the slots.
 fn current_level() -> u32 {
-    LEVEL.with(Cell::get)
+    crate::rt::task_level()
 }
 
 impl<T: 'static> LocalKey<T> {
