@@ -26,6 +26,9 @@
 //! | `rt-async-std` | [async-std](https://docs.rs/async-std) | discontinued upstream (RUSTSEC-2025-0052); kept for the code moving off it |
 //! | `rt-smol` | [smol](https://docs.rs/smol) | runs on anyrt's own executor (async-executor's `StaticExecutor`), one thread per core (`SMOL_THREADS` overrides) |
 //!
+//! The optional feature `macros` adds `#[anyrt::main]`, `#[anyrt::test]`, `select!`, `join!`
+//! and `try_join!` (a proc-macro crate and syn, off by default as tokio's `macros` is).
+//!
 //! The optional feature `hyper` adds the `anyrt::hyper` module: hyper 1.x's executor, timer and I/O
 //! traits implemented with anyrt, for every backend.
 //!
@@ -42,8 +45,8 @@
 //! the default backend's reactor.
 //!
 //! Library authors depend on anyrt with `default-features = false` and forward the `rt-*`
-//! features from their own crate, then test with [`#[anyrt::test]`](test), which runs each test
-//! on every compiled backend.
+//! features from their own crate, then test with `#[anyrt::test]`, which runs each test on every
+//! compiled backend.
 //!
 //! # Behaviour across backends
 //!
@@ -62,9 +65,9 @@
 //!   backend.
 //! - [`task::JoinSet`] aborts its tasks when dropped; [`task::AbortHandle`] aborts a task from
 //!   anywhere.
-//! - [`select!`] picks a random branch to poll first unless `biased;`, and drops the losing
-//!   branches before the winner's handler runs; [`select!`], [`join!`] and [`try_join!`] run
-//!   under any executor.
+//! - `select!` picks a random branch to poll first unless `biased;`, and drops the losing
+//!   branches before the winner's handler runs; `select!`, `join!` and `try_join!` run under any
+//!   executor.
 //! - [`task_local!`] values follow their task across `.await`s and threads; spawned tasks do not
 //!   inherit them.
 //! - Closing a [`net::TcpStream`]'s write half sends FIN on every backend.
@@ -171,6 +174,8 @@ pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
 /// }
 /// # main();
 /// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use anyrt_macros::main;
 
 /// Turns an `async fn` into one test per compiled backend.
@@ -198,6 +203,8 @@ pub use anyrt_macros::main;
 ///     assert_eq!(myrt::spawn(async { 2 + 2 }).await.unwrap(), 4);
 /// }
 /// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use anyrt_macros::test;
 
 // The README's code blocks are compiled and run as doctests, so its examples stay true.

@@ -3,7 +3,8 @@
 //! Each is a `macro_rules!` macro that hands its input, after the path of this crate (`$crate`),
 //! to a procedural macro; the generated code reaches its helpers through `$crate::__private`, so
 //! it works wherever anyrt is, under any name. None of it depends on a backend: the generated
-//! futures run on every backend and under any executor, a plain `block_on` included.
+//! futures run on every backend and under any executor, a plain `block_on` included. They need
+//! the `macros` feature, as tokio's do.
 
 pub(crate) mod support;
 
@@ -105,6 +106,8 @@ pub(crate) mod support;
 /// });
 /// assert_eq!(ready, 1);
 /// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[macro_export]
 macro_rules! select {
     ($($input:tt)*) => {
@@ -135,6 +138,8 @@ macro_rules! select {
 /// assert_eq!((a, b), (1, "two"));
 /// # });
 /// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[macro_export]
 macro_rules! join {
     ($($input:tt)*) => {
@@ -158,6 +163,8 @@ macro_rules! join {
 /// assert!(anyrt::try_join!(parse("1"), parse("x"), pending).is_err());
 /// # });
 /// ```
+#[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[macro_export]
 macro_rules! try_join {
     ($($input:tt)*) => {

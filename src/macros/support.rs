@@ -5,6 +5,7 @@
 use std::pin::Pin;
 use std::task::Context;
 
+#[cfg(feature = "macros")]
 pub use anyrt_macros::{join_internal, select_internal, try_join_internal};
 pub use std::future::{poll_fn, Future, IntoFuture};
 pub use std::pin::pin;

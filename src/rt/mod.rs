@@ -116,6 +116,8 @@ pub(crate) mod backend;
 pub(crate) mod contract;
 pub(crate) mod dispatch;
 mod join_error;
+#[cfg(unix)]
+pub(crate) mod os;
 pub(crate) mod scope;
 mod test_macros;
 

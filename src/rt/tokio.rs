@@ -577,3 +577,21 @@ fn poll_io<S: Source, R>(
         }
     }
 }
+
+/// `SO_PEERCRED` through tokio's `UnixStream::peer_cred`, for builds without rustix: a
+/// duplicate of the descriptor is registered with a tokio reactor for the one call.
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    not(any(feature = "rt-async-std", feature = "rt-smol", feature = "rt-sim"))
+))]
+pub(crate) fn peer_cred(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<super::os::Cred> {
+    let std = std::os::unix::net::UnixStream::from(fd.try_clone_to_owned()?);
+    let _entered = enter_if_needed();
+    let stream = ::tokio::net::UnixStream::from_std(std)?;
+    let cred = stream.peer_cred()?;
+    Ok(super::os::Cred {
+        pid: cred.pid(),
+        uid: cred.uid(),
+        gid: cred.gid(),
+    })
+}

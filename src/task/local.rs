@@ -1,19 +1,22 @@
 //! Local tasks: `!Send` futures that run on the one thread driving their [`LocalSet`].
 //!
-//! One implementation for every backend, on async-executor's `LocalExecutor`: natively tokio
-//! needs a `LocalSet` or `LocalRuntime`, async-std an unstable feature, smol a `LocalExecutor`,
-//! and each behaves differently. Local tasks follow the same contract as spawned ones (panics
+//! One implementation for every backend, a small executor of anyrt's on async-task (below):
+//! natively tokio needs a `LocalSet` or `LocalRuntime`, async-std an unstable feature, smol a
+//! `LocalExecutor`, and each behaves differently. Local tasks follow the same contract as spawned ones (panics
 //! arrive as [`JoinError`](super::JoinError)s, dropping a handle detaches, `abort` cancels) and
 //! run only while their set is being driven by [`LocalSet::run_until`] or [`LocalSet::block_on`].
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::rc::{Rc, Weak};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll, Waker};
 
-use async_executor::LocalExecutor;
+use async_task::Runnable;
+use atomic_waker::AtomicWaker;
 use pin_project_lite::pin_project;
 
 use super::JoinHandle;
@@ -23,7 +26,7 @@ use crate::Backend;
 
 thread_local! {
     /// The set being driven on this thread, for `spawn_local`.
-    static CURRENT: RefCell<Option<Rc<LocalExecutor<'static>>>> = const { RefCell::new(None) };
+    static CURRENT: RefCell<Option<Rc<LocalExecutor>>> = const { RefCell::new(None) };
 }
 
 /// A set of local tasks, run on the thread that drives it.
@@ -58,7 +61,7 @@ thread_local! {
 /// assert_eq!(total, 6);
 /// ```
 pub struct LocalSet {
-    executor: Rc<LocalExecutor<'static>>,
+    executor: Rc<LocalExecutor>,
 }
 
 impl LocalSet {
@@ -84,7 +87,7 @@ impl LocalSet {
     pub async fn run_until<F: Future>(&self, future: F) -> F::Output {
         Driven {
             executor: self.executor.clone(),
-            future: self.executor.run(future),
+            future,
         }
         .await
     }
@@ -113,9 +116,9 @@ impl fmt::Debug for LocalSet {
 }
 
 pin_project! {
-    /// Makes `executor` the current set while `future` is polled.
+    /// Polls `future`, then runs the set's queued tasks, with `executor` the current set.
     struct Driven<F> {
-        executor: Rc<LocalExecutor<'static>>,
+        executor: Rc<LocalExecutor>,
         #[pin]
         future: F,
     }
@@ -128,14 +131,31 @@ impl<F: Future> Future for Driven<F> {
         let this = self.project();
         let previous = CURRENT.with(|c| c.replace(Some(this.executor.clone())));
         // Restores the previous set even if a task panics through this poll.
-        struct Restore(Option<Rc<LocalExecutor<'static>>>);
+        struct Restore(Option<Rc<LocalExecutor>>);
         impl Drop for Restore {
             fn drop(&mut self) {
                 CURRENT.with(|c| *c.borrow_mut() = self.0.take());
             }
         }
         let _restore = Restore(previous);
-        this.future.poll(cx)
+        // Registered before the queue is read, so a task queued from another thread after the
+        // read still wakes this poll's task.
+        this.executor.queue.driver.register(cx.waker());
+        if let Poll::Ready(output) = this.future.poll(cx) {
+            return Poll::Ready(output);
+        }
+        for _ in 0..RUNS_PER_POLL {
+            match this.executor.queue.pop() {
+                Some(runnable) => {
+                    runnable.run();
+                }
+                None => return Poll::Pending,
+            }
+        }
+        // Tasks are still queued: yield to the runtime, as a task that used its budget does,
+        // and go on at the next poll.
+        cx.waker().wake_by_ref();
+        Poll::Pending
     }
 }
 
@@ -157,14 +177,14 @@ impl<F: Future> Future for Nested<F> {
     }
 }
 
-fn spawn_on<F>(executor: &LocalExecutor<'static>, future: F) -> JoinHandle<F::Output>
+fn spawn_on<F>(executor: &Rc<LocalExecutor>, future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
     F::Output: 'static,
 {
     let (future, state) = supervise(Nested { future });
     JoinHandle::local(
-        SupervisedTask::new(executor.spawn(future), state),
+        SupervisedTask::new(LocalExecutor::spawn(executor, future), state),
         Backend::current(),
     )
 }
@@ -209,4 +229,130 @@ where
 /// Like [`crate::block_on`], if called from async code.
 pub fn block_on_local<F: Future>(future: F) -> F::Output {
     LocalSet::new().block_on(future)
+}
+
+/// How many tasks a set runs per poll of the future driving it before it yields to the runtime.
+const RUNS_PER_POLL: usize = 200;
+
+/// The executor behind a [`LocalSet`]: its tasks run on the thread that drives the set, inside
+/// that poll. Their wakers may be called from any thread, so the queue is shared; everything
+/// else stays on the set's thread.
+struct LocalExecutor {
+    queue: Arc<Queue>,
+    /// The waker of every task alive in the set, so that dropping the set can reach the tasks
+    /// parked on something else and drop them too.
+    active: RefCell<Active>,
+}
+
+/// The tasks ready to run, in the order they were woken.
+struct Queue {
+    runnables: Mutex<VecDeque<Runnable>>,
+    /// The task driving the set, woken when a runnable is queued.
+    driver: AtomicWaker,
+}
+
+impl Queue {
+    fn push(&self, runnable: Runnable) {
+        lock(&self.runnables).push_back(runnable);
+        self.driver.wake();
+    }
+
+    fn pop(&self) -> Option<Runnable> {
+        lock(&self.runnables).pop_front()
+    }
+}
+
+/// The queue's lock; a panic while it was held cannot leave the queue half-changed.
+fn lock(runnables: &Mutex<VecDeque<Runnable>>) -> std::sync::MutexGuard<'_, VecDeque<Runnable>> {
+    runnables.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The wakers of the tasks alive in a set, by key; a free key is reused.
+#[derive(Default)]
+struct Active {
+    wakers: Vec<Option<Waker>>,
+    free: Vec<usize>,
+}
+
+impl LocalExecutor {
+    fn new() -> LocalExecutor {
+        LocalExecutor {
+            queue: Arc::new(Queue {
+                runnables: Mutex::new(VecDeque::new()),
+                driver: AtomicWaker::new(),
+            }),
+            active: RefCell::new(Active::default()),
+        }
+    }
+
+    fn spawn<F>(executor: &Rc<LocalExecutor>, future: F) -> async_task::Task<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let key = {
+            let mut active = executor.active.borrow_mut();
+            match active.free.pop() {
+                Some(key) => key,
+                None => {
+                    active.wakers.push(None);
+                    active.wakers.len() - 1
+                }
+            }
+        };
+        let future = Tracked {
+            key,
+            executor: Rc::downgrade(executor),
+            future,
+        };
+        let queue = executor.queue.clone();
+        let (runnable, task) =
+            async_task::spawn_local(future, move |runnable| queue.push(runnable));
+        executor.active.borrow_mut().wakers[key] = Some(runnable.waker());
+        runnable.schedule();
+        task
+    }
+}
+
+impl Drop for LocalExecutor {
+    fn drop(&mut self) {
+        // Wake every task still alive, so each is queued, then drop them all unrun: dropping a
+        // runnable drops its task's future here, on the set's thread, and its handle reports
+        // the task cancelled. A task's `Tracked` finds the executor gone and touches nothing.
+        let wakers: Vec<Waker> = self.active.get_mut().wakers.drain(..).flatten().collect();
+        for waker in wakers {
+            waker.wake();
+        }
+        while let Some(runnable) = self.queue.pop() {
+            drop(runnable);
+        }
+    }
+}
+
+pin_project! {
+    /// A task's future, which leaves the set's list of active tasks when it is dropped.
+    struct Tracked<F> {
+        key: usize,
+        executor: Weak<LocalExecutor>,
+        #[pin]
+        future: F,
+    }
+
+    impl<F> PinnedDrop for Tracked<F> {
+        fn drop(this: Pin<&mut Self>) {
+            if let Some(executor) = this.executor.upgrade() {
+                let mut active = executor.active.borrow_mut();
+                active.wakers[this.key] = None;
+                active.free.push(this.key);
+            }
+        }
+    }
+}
+
+impl<F: Future> Future for Tracked<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        self.project().future.poll(cx)
+    }
 }

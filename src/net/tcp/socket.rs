@@ -424,9 +424,7 @@ impl TcpSocket {
             Inner::Sim(sim) => {
                 let mut sim = lock(sim);
                 if sim.v6 != addr.is_ipv6() {
-                    return Err(io::Error::from_raw_os_error(
-                        rustix::io::Errno::INVAL.raw_os_error(),
-                    ));
+                    return Err(io::Error::from_raw_os_error(libc::EINVAL));
                 }
                 sim.bound = Some(simulation::net::bind_addr(addr)?);
                 Ok(())

@@ -708,8 +708,7 @@ pub(crate) async fn connect_socket(socket: Socket, addr: SocketAddr) -> io::Resu
 }
 
 fn in_progress(error: &io::Error) -> bool {
-    error.raw_os_error() == Some(rustix::io::Errno::INPROGRESS.raw_os_error())
-        || error.kind() == io::ErrorKind::WouldBlock
+    error.raw_os_error() == Some(libc::EINPROGRESS) || error.kind() == io::ErrorKind::WouldBlock
 }
 
 impl AsFd for TcpStream {

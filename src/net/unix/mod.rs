@@ -54,29 +54,21 @@ impl UCred {
 }
 
 /// The credentials of this process: a simulated peer is always this process.
-fn own_cred() -> UCred {
-    UCred {
-        pid: Some(std::process::id() as i32),
-        uid: rustix::process::getuid().as_raw(),
-        gid: rustix::process::getgid().as_raw(),
-    }
+fn own_cred() -> std::io::Result<UCred> {
+    crate::rt::os::own_cred().map(UCred::from)
 }
 
-/// `SO_PEERCRED`, through rustix (safe), on the platforms that have it.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+/// `SO_PEERCRED`, on the platforms that have it.
 fn peer_cred(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<UCred> {
-    let cred = rustix::net::sockopt::socket_peercred(fd)?;
-    Ok(UCred {
-        pid: Some(cred.pid.as_raw_nonzero().get()),
-        uid: cred.uid.as_raw(),
-        gid: cred.gid.as_raw(),
-    })
+    crate::rt::os::peer_cred(fd).map(UCred::from)
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn peer_cred(_fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<UCred> {
-    Err(std::io::Error::new(
-        std::io::ErrorKind::Unsupported,
-        "anyrt: `peer_cred` is implemented on Linux and Android only",
-    ))
+impl From<crate::rt::os::Cred> for UCred {
+    fn from(cred: crate::rt::os::Cred) -> UCred {
+        UCred {
+            pid: cred.pid,
+            uid: cred.uid,
+            gid: cred.gid,
+        }
+    }
 }

@@ -63,7 +63,7 @@ pub(crate) fn check_multicast(is_multicast: bool) -> io::Result<()> {
     if is_multicast {
         Ok(())
     } else {
-        Err(io::Error::from_raw_os_error(rustix::io::Errno::INVAL.raw_os_error()))
+        Err(io::Error::from_raw_os_error(libc::EINVAL))
     }
 }
 
@@ -144,7 +144,7 @@ impl SimDatagram {
         let peer = lock(&self.state).peer.clone();
         match peer {
             Some(peer) => self.send_to(buf, &peer),
-            None => Err(io::Error::from_raw_os_error(rustix::io::Errno::DESTADDRREQ.raw_os_error())),
+            None => Err(io::Error::from_raw_os_error(libc::EDESTADDRREQ)),
         }
     }
 
