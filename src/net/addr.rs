@@ -1,6 +1,5 @@
 //! Addresses: [`ToSocketAddrs`], [`lookup_host`], and how anyrt resolves and tries them.
 
-use crate::rt::simulation;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
@@ -114,19 +113,18 @@ pub(crate) async fn resolve<A: ToSocketAddrs + ?Sized>(addr: &A) -> io::Result<R
         Addrs::One(addr) => return Ok(Resolved::One(Some(addr))),
         Addrs::Many(addrs) => return Ok(Resolved::Many(addrs.into_iter())),
         // The simulation's own names; no resolver of the machine is asked.
-        Addrs::Lookup(s) if crate::rt::simulated() => {
-            return simulation::net::resolve(&s).map(|addrs| Resolved::Many(addrs.into_iter()))
+        Addrs::Lookup(s) => match crate::net::stream::resolve_simulated(&s, None) {
+            Some(found) => return found.map(|addrs| Resolved::Many(addrs.into_iter())),
+            None => crate::task::spawn_blocking(move || s.to_socket_addrs().map(Vec::from_iter)),
+        },
+        Addrs::LookupHost(host, port) => {
+            match crate::net::stream::resolve_simulated(&host, Some(port)) {
+                Some(found) => return found.map(|addrs| Resolved::Many(addrs.into_iter())),
+                None => crate::task::spawn_blocking(move || {
+                    (host.as_str(), port).to_socket_addrs().map(Vec::from_iter)
+                }),
+            }
         }
-        Addrs::LookupHost(host, port) if crate::rt::simulated() => {
-            return simulation::net::resolve_host(&host, port)
-                .map(|addrs| Resolved::Many(addrs.into_iter()))
-        }
-        Addrs::Lookup(s) => {
-            crate::task::spawn_blocking(move || s.to_socket_addrs().map(Vec::from_iter))
-        }
-        Addrs::LookupHost(host, port) => crate::task::spawn_blocking(move || {
-            (host.as_str(), port).to_socket_addrs().map(Vec::from_iter)
-        }),
     };
     Ok(Resolved::Many(lookup.await??.into_iter()))
 }

@@ -27,6 +27,8 @@
 use std::io;
 
 mod addr;
+pub(crate) mod datagram;
+pub(crate) mod listener;
 pub(crate) mod stream;
 pub mod tcp;
 mod udp;

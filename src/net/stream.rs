@@ -4,16 +4,21 @@
 //!
 //! The system calls are std's (`read`, `write`, `writev`, `shutdown`), made by anyrt on every
 //! backend, so byte counts, EOF and error kinds cannot differ between backends.
+//!
+//! This file is the streams' seam with the simulation: [`Conn`] has a simulated variant only
+//! under `rt-sim`, every `match` on it goes through [`conn!`], where that arm is gated, and what
+//! else the simulation needs (connecting in its network, its addresses, its stream options)
+//! sits in the gated module `sim` at the end. `TcpStream` and `UnixStream` never name it.
 
-use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::Shutdown;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 
 use crate::io::{Interest, Ready};
 use crate::rt::coop;
+#[cfg(feature = "rt-sim")]
 use crate::rt::simulation::SimStream;
-use crate::rt::{Direction, Io, Source};
+use crate::rt::{Direction, Io, Source, StreamOptions};
 use crate::Backend;
 
 /// A std stream socket: what TCP and Unix streams have in common.
@@ -42,7 +47,143 @@ impl StdStream for std::os::unix::net::UnixStream {
 /// of the simulation's in-memory network (under `rt-sim`).
 pub(crate) enum Conn<S: Source> {
     Os(Io<S>),
+    #[cfg(feature = "rt-sim")]
     Sim(SimStream),
+}
+
+/// Matches a [`Conn`]: the OS arm, and the simulated arm, which exists only under `rt-sim`.
+macro_rules! conn {
+    ($conn:expr, $io:pat => $os:expr, $sim:pat => $simulated:expr $(,)?) => {
+        match $conn {
+            Conn::Os($io) => $os,
+            #[cfg(feature = "rt-sim")]
+            Conn::Sim($sim) => $simulated,
+        }
+    };
+}
+
+/// Where a socket connects, binds or sends to, in either family: what the simulation is told.
+// Only the simulation reads the address; an OS socket's call is made by the caller.
+#[cfg_attr(not(feature = "rt-sim"), allow(dead_code))]
+pub(crate) enum Endpoint<'a> {
+    Ip(std::net::SocketAddr),
+    Unix(&'a std::path::Path),
+}
+
+/// A socket address of one family, as the socket types return it.
+pub(crate) trait Address: Sized {
+    /// The address of a simulated socket, in this family.
+    #[cfg(feature = "rt-sim")]
+    fn from_sim(addr: &crate::rt::simulation::SimAddr) -> io::Result<Self>;
+}
+
+impl Address for std::net::SocketAddr {
+    #[cfg(feature = "rt-sim")]
+    fn from_sim(addr: &crate::rt::simulation::SimAddr) -> io::Result<Self> {
+        addr.ip()
+    }
+}
+
+#[cfg(unix)]
+impl Address for std::os::unix::net::SocketAddr {
+    #[cfg(feature = "rt-sim")]
+    fn from_sim(addr: &crate::rt::simulation::SimAddr) -> io::Result<Self> {
+        addr.unix()
+    }
+}
+
+impl<S: Source> Conn<S> {
+    /// Under the simulation, a stream connected in its network (or the error); `None` on every
+    /// other backend, where the caller connects an OS socket.
+    pub(crate) async fn connect_simulated(_to: Endpoint<'_>) -> Option<io::Result<Conn<S>>> {
+        #[cfg(feature = "rt-sim")]
+        if crate::rt::simulated() {
+            return Some(sim::connect(_to).await);
+        }
+        None
+    }
+
+    /// Under the simulation, the two ends of a connected Unix pair; `None` elsewhere.
+    #[cfg(unix)]
+    pub(crate) fn pair_simulated() -> Option<(Conn<S>, Conn<S>)> {
+        #[cfg(feature = "rt-sim")]
+        if crate::rt::simulated() {
+            let (a, b) = SimStream::unix_pair();
+            return Some((Conn::Sim(a), Conn::Sim(b)));
+        }
+        None
+    }
+
+    /// Registers an OS stream with the serving backend (after [`no_descriptor_in_simulation`]).
+    pub(crate) fn from_os(stream: S) -> io::Result<Conn<S>> {
+        Ok(Conn::Os(Io::new(stream)?))
+    }
+
+    /// Deregisters the OS stream; `Unsupported` for a simulated one.
+    pub(crate) fn into_os(self) -> io::Result<S> {
+        conn!(self, io => io.into_inner(), _ => Err(crate::rt::simulation::no_descriptor()))
+    }
+
+    /// The local address: `os`'s answer for an OS stream.
+    pub(crate) fn local_addr<A: Address>(
+        &self,
+        os: impl FnOnce(&S) -> io::Result<A>,
+    ) -> io::Result<A> {
+        conn!(self, io => os(io.get_ref()), sim => A::from_sim(sim.local_addr()))
+    }
+
+    /// The peer's address: `os`'s answer for an OS stream.
+    pub(crate) fn peer_addr<A: Address>(
+        &self,
+        os: impl FnOnce(&S) -> io::Result<A>,
+    ) -> io::Result<A> {
+        conn!(self, io => os(io.get_ref()), sim => A::from_sim(sim.peer_addr()))
+    }
+
+    /// A socket option: `os` on an OS stream; on a simulated one, `simulated` on the options it
+    /// keeps.
+    pub(crate) fn option<T>(
+        &self,
+        os: impl FnOnce(&S) -> io::Result<T>,
+        _simulated: impl FnOnce(&mut StreamOptions) -> T,
+    ) -> io::Result<T> {
+        conn!(self, io => os(io.get_ref()), sim => Ok(_simulated(&mut sim.options())))
+    }
+
+    /// The peer's credentials, for a Unix stream; a simulated peer is always this process.
+    #[cfg(unix)]
+    pub(crate) fn peer_cred(&self) -> io::Result<crate::rt::os::Cred>
+    where
+        S: std::os::fd::AsFd,
+    {
+        conn!(self, io => crate::rt::os::peer_cred(io.get_ref().as_fd()), _ => crate::rt::os::own_cred())
+    }
+}
+
+/// Under the simulation, what its names resolve to: `host` a "name:port" string, or a host name
+/// with `port`; `None` elsewhere, where the machine's resolver is asked.
+pub(crate) fn resolve_simulated(
+    _host: &str,
+    _port: Option<u16>,
+) -> Option<io::Result<Vec<std::net::SocketAddr>>> {
+    #[cfg(feature = "rt-sim")]
+    if crate::rt::simulated() {
+        return Some(match _port {
+            None => crate::rt::simulation::net::resolve(_host),
+            Some(port) => crate::rt::simulation::net::resolve_host(_host, port),
+        });
+    }
+    None
+}
+
+/// `Unsupported` under the simulation, for the calls that need an OS descriptor (`from_std`);
+/// `Ok` elsewhere.
+pub(crate) fn no_descriptor_in_simulation() -> io::Result<()> {
+    #[cfg(feature = "rt-sim")]
+    if crate::rt::simulated() {
+        return Err(crate::rt::simulation::no_descriptor());
+    }
+    Ok(())
 }
 
 impl<S: StdStream> Conn<S>
@@ -51,10 +192,7 @@ where
 {
     /// The registered OS socket, or `Unsupported` for a simulated one.
     pub(crate) fn os(&self) -> io::Result<&Io<S>> {
-        match self {
-            Conn::Os(io) => Ok(io),
-            Conn::Sim(_) => Err(crate::rt::simulation::no_descriptor()),
-        }
+        conn!(self, io => Ok(io), _ => Err(crate::rt::simulation::no_descriptor()))
     }
 
     /// The registered OS socket.
@@ -62,20 +200,14 @@ where
     /// # Panics
     /// For a simulated socket, which has no descriptor (`AsFd`).
     pub(crate) fn os_or_panic(&self) -> &Io<S> {
-        match self {
-            Conn::Os(io) => io,
-            Conn::Sim(_) => panic!(
-                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
-                 `AsRawFd`)"
-            ),
-        }
+        conn!(self, io => io, _ => panic!(
+            "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
+             `AsRawFd`)"
+        ))
     }
 
     pub(crate) fn backend(&self) -> Backend {
-        match self {
-            Conn::Os(io) => io.backend(),
-            Conn::Sim(_) => Backend::Sim,
-        }
+        conn!(self, io => io.backend(), _ => Backend::Sim)
     }
 
     // Reads, writes and peeks spend the task's cooperative budget here, for every backend and
@@ -87,16 +219,20 @@ where
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
-        coop::poll_cooperative(cx, |cx| match self {
-            Conn::Os(io) => io.poll_io(Direction::Read, cx, |s| (&*s).read(buf)),
-            Conn::Sim(sim) => sim.poll_read(cx, buf, false),
+        coop::poll_cooperative(cx, |cx| {
+            conn!(self,
+                io => io.poll_io(Direction::Read, cx, |s| (&*s).read(buf)),
+                sim => sim.poll_read(cx, buf, false),
+            )
         })
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        coop::poll_cooperative(cx, |cx| match self {
-            Conn::Os(io) => io.poll_io(Direction::Write, cx, |s| (&*s).write(buf)),
-            Conn::Sim(sim) => sim.poll_write(cx, buf),
+        coop::poll_cooperative(cx, |cx| {
+            conn!(self,
+                io => io.poll_io(Direction::Write, cx, |s| (&*s).write(buf)),
+                sim => sim.poll_write(cx, buf),
+            )
         })
     }
 
@@ -105,9 +241,11 @@ where
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        coop::poll_cooperative(cx, |cx| match self {
-            Conn::Os(io) => io.poll_io(Direction::Write, cx, |s| (&*s).write_vectored(bufs)),
-            Conn::Sim(sim) => sim.poll_write_vectored(cx, bufs),
+        coop::poll_cooperative(cx, |cx| {
+            conn!(self,
+                io => io.poll_io(Direction::Write, cx, |s| (&*s).write_vectored(bufs)),
+                sim => sim.poll_write_vectored(cx, bufs),
+            )
         })
     }
 
@@ -115,13 +253,13 @@ where
     /// needed. A peer that already closed or reset (`NotConnected` on some systems) leaves the
     /// write half shut all the same, so that is `Ok`.
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
-        match self {
-            Conn::Os(io) => match io.get_ref().shutdown_std(Shutdown::Write) {
+        conn!(self,
+            io => match io.get_ref().shutdown_std(Shutdown::Write) {
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
                 result => result,
             },
-            Conn::Sim(sim) => sim.shutdown_write(),
-        }
+            sim => sim.shutdown_write(),
+        )
     }
 
     /// Reads without removing, with `peek_os` on an OS socket (`recv` with `MSG_PEEK`).
@@ -131,10 +269,10 @@ where
         peek_os: fn(&S, &mut [u8]) -> io::Result<usize>,
     ) -> io::Result<usize> {
         coop::cooperative(async {
-            match self {
-                Conn::Os(io) => io.io(Direction::Read, |s| peek_os(s, buf)).await,
-                Conn::Sim(sim) => poll_fn(|cx| sim.poll_read(cx, buf, true)).await,
-            }
+            conn!(self,
+                io => io.io(Direction::Read, |s| peek_os(s, buf)).await,
+                sim => std::future::poll_fn(|cx| sim.poll_read(cx, buf, true)).await,
+            )
         })
         .await
     }
@@ -144,26 +282,23 @@ where
         direction: Direction,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        match self {
-            Conn::Os(io) => io.poll_ready(direction, cx),
-            Conn::Sim(sim) => sim.poll_ready(direction, cx).map(Ok),
-        }
+        conn!(self, io => io.poll_ready(direction, cx), sim => sim.poll_ready(direction, cx).map(Ok))
     }
 
     pub(crate) async fn ready_in(&self, direction: Direction) -> io::Result<()> {
-        match self {
-            Conn::Os(io) => io.ready(direction).await,
-            Conn::Sim(sim) => {
-                poll_fn(|cx| sim.poll_ready(direction, cx)).await;
+        conn!(self,
+            io => io.ready(direction).await,
+            sim => {
+                std::future::poll_fn(|cx| sim.poll_ready(direction, cx)).await;
                 Ok(())
-            }
-        }
+            },
+        )
     }
 
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        match self {
-            Conn::Os(io) => crate::io::ready(io, interest).await,
-            Conn::Sim(sim) => Ok(poll_fn(|cx| {
+        conn!(self,
+            io => crate::io::ready(io, interest).await,
+            sim => Ok(std::future::poll_fn(|cx| {
                 let mut ready = Ready::EMPTY;
                 if interest.is_readable() && sim.poll_ready(Direction::Read, cx).is_ready() {
                     ready = ready | Ready::READABLE;
@@ -178,48 +313,49 @@ where
                 }
             })
             .await),
-        }
+        )
     }
 
     /// Reads what is queued now; `WouldBlock` if nothing is.
     pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Conn::Os(io) => io.try_io(Direction::Read, |s| (&*s).read(buf)),
-            Conn::Sim(sim) => now(|cx| sim.poll_read(cx, buf, false)),
-        }
+        conn!(self,
+            io => io.try_io(Direction::Read, |s| (&*s).read(buf)),
+            sim => now(|cx| sim.poll_read(cx, buf, false)),
+        )
     }
 
     /// Like [`try_read`](Conn::try_read), into several buffers.
     pub(crate) fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        match self {
-            Conn::Os(io) => io.try_io(Direction::Read, |s| (&*s).read_vectored(bufs)),
-            Conn::Sim(sim) => {
+        conn!(self,
+            io => io.try_io(Direction::Read, |s| (&*s).read_vectored(bufs)),
+            sim => {
                 let buf = bufs.iter_mut().find(|b| !b.is_empty());
                 now(|cx| sim.poll_read(cx, buf.map_or(&mut [][..], |b| &mut **b), false))
-            }
-        }
+            },
+        )
     }
 
     /// Writes what fits now; `WouldBlock` if nothing does.
     pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Conn::Os(io) => io.try_io(Direction::Write, |s| (&*s).write(buf)),
-            Conn::Sim(sim) => now(|cx| sim.poll_write(cx, buf)),
-        }
+        conn!(self,
+            io => io.try_io(Direction::Write, |s| (&*s).write(buf)),
+            sim => now(|cx| sim.poll_write(cx, buf)),
+        )
     }
 
     /// Like [`try_write`](Conn::try_write), from several buffers.
     pub(crate) fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self {
-            Conn::Os(io) => io.try_io(Direction::Write, |s| (&*s).write_vectored(bufs)),
-            Conn::Sim(sim) => now(|cx| sim.poll_write_vectored(cx, bufs)),
-        }
+        conn!(self,
+            io => io.try_io(Direction::Write, |s| (&*s).write_vectored(bufs)),
+            sim => now(|cx| sim.poll_write_vectored(cx, bufs)),
+        )
     }
 }
 
 /// The outcome of `poll` now, with `WouldBlock` for `Pending` (no waker is kept).
+#[cfg(feature = "rt-sim")]
 pub(crate) fn now<R>(poll: impl FnOnce(&mut Context<'_>) -> Poll<io::Result<R>>) -> io::Result<R> {
-    match poll(&mut Context::from_waker(Waker::noop())) {
+    match poll(&mut Context::from_waker(std::task::Waker::noop())) {
         Poll::Ready(result) => result,
         Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
     }
@@ -340,3 +476,26 @@ macro_rules! write_traits {
     };
 }
 pub(crate) use write_traits;
+
+/// What the streams need of the simulation's network.
+#[cfg(feature = "rt-sim")]
+mod sim {
+    use std::io;
+
+    use super::{Conn, Endpoint};
+    use crate::rt::simulation::{self, SimAddr};
+    use crate::rt::Source;
+
+    pub(super) async fn connect<S: Source>(to: Endpoint<'_>) -> io::Result<Conn<S>> {
+        simulation::connect(to.into()).await.map(Conn::Sim)
+    }
+
+    impl From<Endpoint<'_>> for SimAddr {
+        fn from(endpoint: Endpoint<'_>) -> SimAddr {
+            match endpoint {
+                Endpoint::Ip(addr) => SimAddr::Ip(addr),
+                Endpoint::Unix(path) => SimAddr::Unix(Some(path.to_path_buf())),
+            }
+        }
+    }
+}

@@ -1,7 +1,6 @@
 //! [`UdpSocket`].
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -11,11 +10,10 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::io::{Interest, Ready};
 use crate::net::addr::{each_addr, resolve, ToSocketAddrs};
-use crate::net::stream::now;
+use crate::net::datagram::Datagram;
+use crate::net::stream::Endpoint;
 use crate::net::tcp::set_v6_only;
-use crate::rt::coop;
-use crate::rt::simulation::{self, SimAddr, SimDatagram};
-use crate::rt::{Direction, Io};
+use crate::rt::Direction;
 use crate::Backend;
 
 /// A UDP socket. Every method takes `&self`: share one socket between tasks through an `Arc`,
@@ -43,13 +41,7 @@ use crate::Backend;
 /// # }).unwrap();
 /// ```
 pub struct UdpSocket {
-    inner: Inner,
-}
-
-/// An OS socket registered with the serving backend's reactor, or one of the simulation.
-enum Inner {
-    Os(Io<std::net::UdpSocket>),
-    Sim(SimDatagram),
+    inner: Datagram<std::net::UdpSocket>,
 }
 
 impl UdpSocket {
@@ -64,11 +56,8 @@ impl UdpSocket {
     /// See [`UdpSocket`].
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
         each_addr(&addr, |addr| async move {
-            if crate::rt::simulated() {
-                let sim = SimDatagram::bind(SimAddr::Ip(addr))?;
-                return Ok(UdpSocket {
-                    inner: Inner::Sim(sim),
-                });
+            if let Some(simulated) = Datagram::bind_simulated(Some(Endpoint::Ip(addr))) {
+                return simulated.map(|inner| UdpSocket { inner });
             }
             let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
             set_v6_only(&socket, addr)?;
@@ -97,12 +86,10 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
-        if crate::rt::simulated() {
-            return Err(simulation::no_descriptor());
-        }
+        crate::net::stream::no_descriptor_in_simulation()?;
         socket.set_nonblocking(true)?;
         Ok(UdpSocket {
-            inner: Inner::Os(Io::new(socket)?),
+            inner: Datagram::from_os(socket)?,
         })
     }
 
@@ -123,10 +110,7 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn into_std(self) -> io::Result<std::net::UdpSocket> {
-        match self.inner {
-            Inner::Os(io) => io.into_inner(),
-            Inner::Sim(_) => Err(simulation::no_descriptor()),
-        }
+        self.inner.into_os()
     }
 
     /// Connects the socket to `addr` (the first address that works): `send` and `recv` then
@@ -154,15 +138,11 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => {
-                let socket = io.get_ref();
-                each_addr(&addr, |addr| async move { socket.connect(addr) }).await
-            }
-            Inner::Sim(sim) => {
-                each_addr(&addr, |addr| async move { sim.connect(SimAddr::Ip(addr)) }).await
-            }
-        }
+        let inner = &self.inner;
+        each_addr(&addr, |addr| async move {
+            inner.connect(Endpoint::Ip(addr), |s| s.connect(addr))
+        })
+        .await
     }
 
     /// Sends `buf` to the connected peer; waits for room in the send buffer.
@@ -180,13 +160,7 @@ impl UdpSocket {
     ///
     /// See [`connect`](UdpSocket::connect).
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        coop::cooperative(async {
-            match &self.inner {
-                Inner::Os(io) => io.io(Direction::Write, |s| s.send(buf)).await,
-                Inner::Sim(sim) => sim.send(buf),
-            }
-        })
-        .await
+        self.inner.send(buf, |s, buf| s.send(buf)).await
     }
 
     /// Receives a datagram from the connected peer; see [`UdpSocket`] for truncation and
@@ -204,15 +178,7 @@ impl UdpSocket {
     ///
     /// See [`connect`](UdpSocket::connect).
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        coop::cooperative(async {
-            match &self.inner {
-                Inner::Os(io) => io.io(Direction::Read, |s| s.recv(buf)).await,
-                Inner::Sim(sim) => poll_fn(|cx| sim.poll_recv_from(cx, buf, false))
-                    .await
-                    .map(|(n, _)| n),
-            }
-        })
-        .await
+        self.inner.recv(buf, |s, buf| s.recv(buf)).await
     }
 
     /// Sends `buf` to `target`, resolved like every address (its first address is used).
@@ -235,13 +201,9 @@ impl UdpSocket {
                 "no addresses to send data to",
             ));
         };
-        coop::cooperative(async {
-            match &self.inner {
-                Inner::Os(io) => io.io(Direction::Write, |s| s.send_to(buf, target)).await,
-                Inner::Sim(sim) => sim.send_to(buf, &SimAddr::Ip(target)),
-            }
-        })
-        .await
+        self.inner
+            .send_to(buf, Endpoint::Ip(target), |s, buf| s.send_to(buf, target))
+            .await
     }
 
     /// Receives a datagram and the address it came from.
@@ -258,13 +220,9 @@ impl UdpSocket {
     ///
     /// See [`UdpSocket`].
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        coop::cooperative(async {
-            match &self.inner {
-                Inner::Os(io) => io.io(Direction::Read, |s| s.recv_from(buf)).await,
-                Inner::Sim(sim) => ip_from(poll_fn(|cx| sim.poll_recv_from(cx, buf, false)).await),
-            }
-        })
-        .await
+        self.inner
+            .recv_from(buf, false, |s, buf| s.recv_from(buf))
+            .await
     }
 
     /// Like [`recv_from`](UdpSocket::recv_from), leaving the datagram queued.
@@ -294,13 +252,9 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        coop::cooperative(async {
-            match &self.inner {
-                Inner::Os(io) => io.io(Direction::Read, |s| s.peek_from(buf)).await,
-                Inner::Sim(sim) => ip_from(poll_fn(|cx| sim.poll_recv_from(cx, buf, true)).await),
-            }
-        })
-        .await
+        self.inner
+            .recv_from(buf, true, |s, buf| s.peek_from(buf))
+            .await
     }
 
     /// Waits until the socket is ready for one of `interest`'s directions.
@@ -325,10 +279,7 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        match &self.inner {
-            Inner::Os(io) => crate::io::ready(io, interest).await,
-            Inner::Sim(sim) => Ok(poll_fn(|cx| sim.poll_ready_for(interest, cx)).await),
-        }
+        self.inner.ready(interest).await
     }
 
     /// Waits until a datagram (or an error) can be received.
@@ -363,13 +314,7 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn readable(&self) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.ready(Direction::Read).await,
-            Inner::Sim(sim) => {
-                poll_fn(|cx| sim.poll_ready(Direction::Read, cx)).await;
-                Ok(())
-            }
-        }
+        self.inner.ready_in(Direction::Read).await
     }
 
     /// Waits until a datagram can be sent.
@@ -393,10 +338,7 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub async fn writable(&self) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.ready(Direction::Write).await,
-            Inner::Sim(_) => Ok(()),
-        }
+        self.inner.ready_in(Direction::Write).await
     }
 
     /// Polls for receive readiness (one waker per direction: use
@@ -420,10 +362,7 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &self.inner {
-            Inner::Os(io) => io.poll_ready(Direction::Read, cx),
-            Inner::Sim(sim) => sim.poll_ready(Direction::Read, cx).map(Ok),
-        }
+        self.inner.poll_ready(Direction::Read, cx)
     }
 
     /// Polls for send readiness; see [`poll_recv_ready`](UdpSocket::poll_recv_ready).
@@ -436,10 +375,7 @@ impl UdpSocket {
     ///
     /// See [`poll_recv_ready`](UdpSocket::poll_recv_ready).
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &self.inner {
-            Inner::Os(io) => io.poll_ready(Direction::Write, cx),
-            Inner::Sim(_) => Poll::Ready(Ok(())),
-        }
+        self.inner.poll_ready(Direction::Write, cx)
     }
 
     /// Polls to send `buf` to the connected peer.
@@ -463,10 +399,7 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        coop::poll_cooperative(cx, |cx| match &self.inner {
-            Inner::Os(io) => io.poll_io(Direction::Write, cx, |s| s.send(buf)),
-            Inner::Sim(sim) => Poll::Ready(sim.send(buf)),
-        })
+        self.inner.poll_send(cx, buf, None, |s| s.send(buf))
     }
 
     /// Polls to receive a datagram from the connected peer, into `buf`; returns its length
@@ -480,10 +413,7 @@ impl UdpSocket {
     ///
     /// See [`poll_send`](UdpSocket::poll_send).
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        coop::poll_cooperative(cx, |cx| match &self.inner {
-            Inner::Os(io) => io.poll_io(Direction::Read, cx, |s| s.recv(buf)),
-            Inner::Sim(sim) => sim.poll_recv_from(cx, buf, false).map_ok(|(n, _)| n),
-        })
+        self.inner.poll_recv(cx, buf, |s, buf| s.recv(buf))
     }
 
     /// Polls to send `buf` to `target`.
@@ -513,10 +443,10 @@ impl UdpSocket {
         buf: &[u8],
         target: SocketAddr,
     ) -> Poll<io::Result<usize>> {
-        coop::poll_cooperative(cx, |cx| match &self.inner {
-            Inner::Os(io) => io.poll_io(Direction::Write, cx, |s| s.send_to(buf, target)),
-            Inner::Sim(sim) => Poll::Ready(sim.send_to(buf, &SimAddr::Ip(target))),
-        })
+        self.inner
+            .poll_send(cx, buf, Some(Endpoint::Ip(target)), |s| {
+                s.send_to(buf, target)
+            })
     }
 
     /// Polls to receive a datagram into `buf`, with its sender's address.
@@ -533,10 +463,8 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut [u8],
     ) -> Poll<io::Result<(usize, SocketAddr)>> {
-        coop::poll_cooperative(cx, |cx| match &self.inner {
-            Inner::Os(io) => io.poll_io(Direction::Read, cx, |s| s.recv_from(buf)),
-            Inner::Sim(sim) => sim.poll_recv_from(cx, buf, false).map(ip_from),
-        })
+        self.inner
+            .poll_recv_from(cx, buf, |s, buf| s.recv_from(buf))
     }
 
     /// Sends to the connected peer now, without waiting.
@@ -559,10 +487,7 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        match &self.inner {
-            Inner::Os(io) => io.try_io(Direction::Write, |s| s.send(buf)),
-            Inner::Sim(sim) => sim.send(buf),
-        }
+        self.inner.try_send(buf, None, |s| s.send(buf))
     }
 
     /// Receives from the connected peer now, without waiting. Makes the system call whether or
@@ -576,10 +501,7 @@ impl UdpSocket {
     ///
     /// See [`try_send`](UdpSocket::try_send).
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match &self.inner {
-            Inner::Os(io) => io.try_io(Direction::Read, |s| s.recv(buf)),
-            Inner::Sim(sim) => now(|cx| sim.poll_recv_from(cx, buf, false)).map(|(n, _)| n),
-        }
+        self.inner.try_recv(buf, |s, buf| s.recv(buf))
     }
 
     /// Sends to `target` now, without waiting.
@@ -592,10 +514,8 @@ impl UdpSocket {
     ///
     /// See [`writable`](UdpSocket::writable).
     pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        match &self.inner {
-            Inner::Os(io) => io.try_io(Direction::Write, |s| s.send_to(buf, target)),
-            Inner::Sim(sim) => sim.send_to(buf, &SimAddr::Ip(target)),
-        }
+        self.inner
+            .try_send(buf, Some(Endpoint::Ip(target)), |s| s.send_to(buf, target))
     }
 
     /// Receives a datagram now, without waiting.
@@ -608,10 +528,8 @@ impl UdpSocket {
     ///
     /// See [`readable`](UdpSocket::readable).
     pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        match &self.inner {
-            Inner::Os(io) => io.try_io(Direction::Read, |s| s.recv_from(buf)),
-            Inner::Sim(sim) => ip_from(now(|cx| sim.poll_recv_from(cx, buf, false))),
-        }
+        self.inner
+            .try_recv_from(buf, false, |s, buf| s.recv_from(buf))
     }
 
     /// Peeks at a datagram now, without waiting.
@@ -631,10 +549,8 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn try_peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        match &self.inner {
-            Inner::Os(io) => io.try_io(Direction::Read, |s| s.peek_from(buf)),
-            Inner::Sim(sim) => ip_from(now(|cx| sim.poll_recv_from(cx, buf, true))),
-        }
+        self.inner
+            .try_recv_from(buf, true, |s, buf| s.peek_from(buf))
     }
 
     /// Runs `f`, a system call of yours on this socket (through [`AsRawFd`]), once and at once;
@@ -665,7 +581,7 @@ impl UdpSocket {
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        crate::io::try_io(self.os()?, interest, f)
+        crate::io::try_io(self.inner.os()?, interest, f)
     }
 
     /// Like [`try_io`](UdpSocket::try_io), waiting for `interest` until `f` does not block.
@@ -718,10 +634,7 @@ impl UdpSocket {
     ///
     /// See [`UdpSocket`].
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().local_addr(),
-            Inner::Sim(sim) => sim.local_addr().ip(),
-        }
+        self.inner.local_addr(std::net::UdpSocket::local_addr)
     }
 
     /// The connected peer's address.
@@ -734,10 +647,7 @@ impl UdpSocket {
     ///
     /// See [`connect`](UdpSocket::connect).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().peer_addr(),
-            Inner::Sim(sim) => sim.peer_addr()?.ip(),
-        }
+        self.inner.peer_addr(std::net::UdpSocket::peer_addr)
     }
 
     /// Whether `SO_BROADCAST` is set.
@@ -759,10 +669,7 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn broadcast(&self) -> io::Result<bool> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().broadcast(),
-            Inner::Sim(sim) => Ok(sim.options().broadcast),
-        }
+        self.inner.option(|s| s.broadcast(), |o| o.broadcast)
     }
 
     /// Sets `SO_BROADCAST`.
@@ -775,13 +682,8 @@ impl UdpSocket {
     ///
     /// See [`broadcast`](UdpSocket::broadcast).
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().set_broadcast(on),
-            Inner::Sim(sim) => {
-                sim.options().broadcast = on;
-                Ok(())
-            }
-        }
+        self.inner
+            .option(|s| s.set_broadcast(on), |o| o.broadcast = on)
     }
 
     /// `IP_TTL`.
@@ -794,10 +696,7 @@ impl UdpSocket {
     ///
     /// See [`broadcast`](UdpSocket::broadcast).
     pub fn ttl(&self) -> io::Result<u32> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().ttl(),
-            Inner::Sim(sim) => Ok(sim.options().ttl),
-        }
+        self.inner.option(|s| s.ttl(), |o| o.ttl)
     }
 
     /// Sets `IP_TTL`.
@@ -810,13 +709,7 @@ impl UdpSocket {
     ///
     /// See [`broadcast`](UdpSocket::broadcast).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().set_ttl(ttl),
-            Inner::Sim(sim) => {
-                sim.options().ttl = ttl;
-                Ok(())
-            }
-        }
+        self.inner.option(|s| s.set_ttl(ttl), |o| o.ttl = ttl)
     }
 
     /// `IP_MULTICAST_LOOP`.
@@ -838,10 +731,8 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn multicast_loop_v4(&self) -> io::Result<bool> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().multicast_loop_v4(),
-            Inner::Sim(sim) => Ok(sim.options().multicast_loop_v4),
-        }
+        self.inner
+            .option(|s| s.multicast_loop_v4(), |o| o.multicast_loop_v4)
     }
 
     /// Sets `IP_MULTICAST_LOOP`.
@@ -854,13 +745,10 @@ impl UdpSocket {
     ///
     /// See [`multicast_loop_v4`](UdpSocket::multicast_loop_v4).
     pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().set_multicast_loop_v4(on),
-            Inner::Sim(sim) => {
-                sim.options().multicast_loop_v4 = on;
-                Ok(())
-            }
-        }
+        self.inner.option(
+            |s| s.set_multicast_loop_v4(on),
+            |o| o.multicast_loop_v4 = on,
+        )
     }
 
     /// `IP_MULTICAST_TTL`.
@@ -873,10 +761,8 @@ impl UdpSocket {
     ///
     /// See [`multicast_loop_v4`](UdpSocket::multicast_loop_v4).
     pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().multicast_ttl_v4(),
-            Inner::Sim(sim) => Ok(sim.options().multicast_ttl_v4),
-        }
+        self.inner
+            .option(|s| s.multicast_ttl_v4(), |o| o.multicast_ttl_v4)
     }
 
     /// Sets `IP_MULTICAST_TTL`.
@@ -889,13 +775,10 @@ impl UdpSocket {
     ///
     /// See [`multicast_loop_v4`](UdpSocket::multicast_loop_v4).
     pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().set_multicast_ttl_v4(ttl),
-            Inner::Sim(sim) => {
-                sim.options().multicast_ttl_v4 = ttl;
-                Ok(())
-            }
-        }
+        self.inner.option(
+            |s| s.set_multicast_ttl_v4(ttl),
+            |o| o.multicast_ttl_v4 = ttl,
+        )
     }
 
     /// `IPV6_MULTICAST_LOOP`.
@@ -916,10 +799,8 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn multicast_loop_v6(&self) -> io::Result<bool> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().multicast_loop_v6(),
-            Inner::Sim(sim) => Ok(sim.options().multicast_loop_v6),
-        }
+        self.inner
+            .option(|s| s.multicast_loop_v6(), |o| o.multicast_loop_v6)
     }
 
     /// Sets `IPV6_MULTICAST_LOOP`.
@@ -932,13 +813,10 @@ impl UdpSocket {
     ///
     /// See [`multicast_loop_v6`](UdpSocket::multicast_loop_v6).
     pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().set_multicast_loop_v6(on),
-            Inner::Sim(sim) => {
-                sim.options().multicast_loop_v6 = on;
-                Ok(())
-            }
-        }
+        self.inner.option(
+            |s| s.set_multicast_loop_v6(on),
+            |o| o.multicast_loop_v6 = on,
+        )
     }
 
     /// Joins the IPv4 multicast group `multiaddr` on the interface with address `interface`
@@ -962,10 +840,9 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn join_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().join_multicast_v4(&multiaddr, &interface),
-            Inner::Sim(_) => simulation::net::check_multicast(multiaddr.is_multicast()),
-        }
+        self.inner.multicast(multiaddr.is_multicast(), |s| {
+            s.join_multicast_v4(&multiaddr, &interface)
+        })
     }
 
     /// Leaves an IPv4 multicast group; see [`join_multicast_v4`](UdpSocket::join_multicast_v4).
@@ -978,10 +855,9 @@ impl UdpSocket {
     ///
     /// See [`join_multicast_v4`](UdpSocket::join_multicast_v4).
     pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().leave_multicast_v4(&multiaddr, &interface),
-            Inner::Sim(_) => simulation::net::check_multicast(multiaddr.is_multicast()),
-        }
+        self.inner.multicast(multiaddr.is_multicast(), |s| {
+            s.leave_multicast_v4(&multiaddr, &interface)
+        })
     }
 
     /// Joins the IPv6 multicast group `multiaddr` on interface index `interface` (0: any).
@@ -1001,10 +877,9 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().join_multicast_v6(multiaddr, interface),
-            Inner::Sim(_) => simulation::net::check_multicast(multiaddr.is_multicast()),
-        }
+        self.inner.multicast(multiaddr.is_multicast(), |s| {
+            s.join_multicast_v6(multiaddr, interface)
+        })
     }
 
     /// Leaves an IPv6 multicast group.
@@ -1017,10 +892,9 @@ impl UdpSocket {
     ///
     /// See [`join_multicast_v6`](UdpSocket::join_multicast_v6).
     pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().leave_multicast_v6(multiaddr, interface),
-            Inner::Sim(_) => simulation::net::check_multicast(multiaddr.is_multicast()),
-        }
+        self.inner.multicast(multiaddr.is_multicast(), |s| {
+            s.leave_multicast_v6(multiaddr, interface)
+        })
     }
 
     /// The backend the socket is registered with.
@@ -1035,52 +909,19 @@ impl UdpSocket {
     /// # }).unwrap();
     /// ```
     pub fn backend(&self) -> Backend {
-        match &self.inner {
-            Inner::Os(io) => io.backend(),
-            Inner::Sim(_) => Backend::Sim,
-        }
+        self.inner.backend()
     }
-}
-
-impl UdpSocket {
-    /// The OS socket, or `Unsupported` for one of the simulation.
-    fn os(&self) -> io::Result<&Io<std::net::UdpSocket>> {
-        match &self.inner {
-            Inner::Os(io) => Ok(io),
-            Inner::Sim(_) => Err(simulation::no_descriptor()),
-        }
-    }
-
-    /// The OS socket, for `AsFd`.
-    ///
-    /// # Panics
-    /// For a socket of the simulation, which has no descriptor.
-    fn os_or_panic(&self) -> &Io<std::net::UdpSocket> {
-        match &self.inner {
-            Inner::Os(io) => io,
-            Inner::Sim(_) => panic!(
-                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
-                 `AsRawFd`)"
-            ),
-        }
-    }
-}
-
-/// A simulated receive's result with an IP address.
-fn ip_from(result: io::Result<(usize, SimAddr)>) -> io::Result<(usize, SocketAddr)> {
-    let (n, from) = result?;
-    Ok((n, from.ip()?))
 }
 
 impl AsFd for UdpSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.os_or_panic().get_ref().as_fd()
+        self.inner.os_or_panic().as_fd()
     }
 }
 
 impl AsRawFd for UdpSocket {
     fn as_raw_fd(&self) -> RawFd {
-        self.os_or_panic().get_ref().as_raw_fd()
+        self.inner.os_or_panic().as_raw_fd()
     }
 }
 

@@ -8,10 +8,12 @@
 //! so the backends agree on error kinds, truncation and FIN by construction. Backends that share
 //! a reactor share its implementation: async-std and smol both name `async_io::AsyncIo`.
 //!
-//! A backend without OS sockets (the simulation) sets [`Reactor::SIMULATED`]: the socket types
-//! of `net` then take their simulated variant, built on `rt::simulation::net`, where it has
-//! one; its [`Reactor::register`] refuses OS descriptors (`AsyncFd`, `from_std`) with an
-//! `Unsupported` `io::Error`.
+//! A backend without OS sockets (the simulation) sets `Reactor::SIMULATED` (under `rt-sim`): the socket types
+//! of `net` then take their simulated variant, built on `rt::simulation::net`, through the three
+//! seams of `net` (`stream.rs`, `listener.rs`, `datagram.rs`), the only files that name it; its
+//! [`Reactor::register`] refuses OS descriptors (`AsyncFd`, `from_std`) with an `Unsupported`
+//! `io::Error`. [`StreamOptions`] and [`DatagramOptions`] are what such a backend keeps of the
+//! socket options a program sets. Without `rt-sim` none of this is compiled.
 
 use std::future::Future;
 use std::io;
@@ -98,6 +100,7 @@ pub(crate) trait Reactor {
     type Io<S: Source>: Send + Sync;
     /// Whether this backend's sockets are simulated in memory (`rt::simulation`) rather than
     /// OS sockets registered with it.
+    #[cfg(feature = "rt-sim")]
     const SIMULATED: bool = false;
 
     /// The backend's clock: what its timers compare their deadlines with. The real clock, except
@@ -204,4 +207,47 @@ pub(crate) enum Presence {
     Entered,
     /// Nothing of the backend's on this thread.
     Absent,
+}
+
+/// The options a program sets on a stream and reads back, as a backend without OS sockets (the
+/// simulation) keeps them: they change nothing else, except a zero linger, which makes dropping
+/// the stream reset the connection.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct StreamOptions {
+    pub(crate) nodelay: bool,
+    pub(crate) ttl: u32,
+    pub(crate) linger: Option<std::time::Duration>,
+}
+
+impl Default for StreamOptions {
+    fn default() -> Self {
+        StreamOptions {
+            nodelay: false,
+            ttl: 64,
+            linger: None,
+        }
+    }
+}
+
+/// The options a program sets on a datagram socket and reads back, as a backend without OS
+/// sockets (the simulation) keeps them: they change nothing.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct DatagramOptions {
+    pub(crate) broadcast: bool,
+    pub(crate) ttl: u32,
+    pub(crate) multicast_loop_v4: bool,
+    pub(crate) multicast_ttl_v4: u32,
+    pub(crate) multicast_loop_v6: bool,
+}
+
+impl Default for DatagramOptions {
+    fn default() -> Self {
+        DatagramOptions {
+            broadcast: false,
+            ttl: 64,
+            multicast_loop_v4: true,
+            multicast_ttl_v4: 1,
+            multicast_loop_v6: true,
+        }
+    }
 }

@@ -117,6 +117,7 @@ pub(crate) fn random_below(n: u32) -> u32 {
 }
 
 /// Whether the backend serving a call made here has a simulated network instead of OS sockets.
+#[cfg(feature = "rt-sim")]
 #[inline]
 pub(crate) fn simulated() -> bool {
     on!(current(), |Rt| ReactorOf::<Rt>::SIMULATED)

@@ -138,8 +138,8 @@ pub(crate) mod sim;
 pub(crate) mod smol;
 #[cfg(feature = "rt-tokio")]
 pub(crate) mod tokio;
-// The simulation's world, named by the socket types of `net` in every build.
-#[cfg_attr(not(feature = "rt-sim"), allow(dead_code))]
+// The simulation's world: scheduler, clock, in-memory network.
+#[cfg(feature = "rt-sim")]
 pub(crate) mod simulation;
 
 /// The build's message when no backend feature is on.

@@ -41,6 +41,7 @@ pub(crate) fn peer_cred(_fd: BorrowedFd<'_>) -> io::Result<Cred> {
 }
 
 /// The credentials of this process: those a socket pair's peer reports.
+#[cfg(feature = "rt-sim")]
 pub(crate) fn own_cred() -> io::Result<Cred> {
     use std::os::fd::AsFd;
     let (ours, _theirs) = std::os::unix::net::UnixStream::pair()?;

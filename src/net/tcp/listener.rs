@@ -1,7 +1,6 @@
 //! [`TcpListener`] and [`Incoming`].
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -13,9 +12,8 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::TcpStream;
 use crate::net::addr::{each_addr, ToSocketAddrs};
-use crate::rt::coop;
-use crate::rt::simulation::{self, SimAddr, SimListener};
-use crate::rt::{Direction, Io};
+use crate::net::listener::Listener;
+use crate::net::stream::Endpoint;
 use crate::Backend;
 
 /// A TCP socket listening for connections.
@@ -43,13 +41,7 @@ use crate::Backend;
 /// # }).unwrap();
 /// ```
 pub struct TcpListener {
-    inner: Inner,
-}
-
-/// An OS listener registered with the serving backend's reactor, or one of the simulation.
-enum Inner {
-    Os(Io<std::net::TcpListener>),
-    Sim(SimListener),
+    inner: Listener<std::net::TcpListener>,
 }
 
 impl TcpListener {
@@ -70,10 +62,8 @@ impl TcpListener {
     /// See [`TcpListener`].
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         each_addr(&addr, |addr| async move {
-            if crate::rt::simulated() {
-                return SimListener::bind(SimAddr::Ip(addr)).map(|sim| TcpListener {
-                    inner: Inner::Sim(sim),
-                });
+            if let Some(simulated) = Listener::bind_simulated(Endpoint::Ip(addr)) {
+                return simulated.map(|inner| TcpListener { inner });
             }
             bind_std(addr).and_then(Self::from_std)
         })
@@ -98,12 +88,8 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
-        if crate::rt::simulated() {
-            return Err(simulation::no_descriptor());
-        }
-        listener.set_nonblocking(true)?;
         Ok(TcpListener {
-            inner: Inner::Os(Io::new(listener)?),
+            inner: Listener::from_os(listener, |l| l.set_nonblocking(true))?,
         })
     }
 
@@ -124,10 +110,7 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn into_std(self) -> io::Result<std::net::TcpListener> {
-        match self.inner {
-            Inner::Os(io) => io.into_inner(),
-            Inner::Sim(_) => Err(simulation::no_descriptor()),
-        }
+        self.inner.into_os()
     }
 
     /// Waits for a connection; returns it with the peer's address. Several tasks may wait on
@@ -147,15 +130,8 @@ impl TcpListener {
     ///
     /// See [`TcpListener`].
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        match &self.inner {
-            Inner::Os(io) => {
-                let accepted = io.io(Direction::Read, |l| l.accept());
-                let (stream, addr) = coop::cooperative(accepted).await?;
-                Ok((TcpStream::from_accepted(stream)?, addr))
-            }
-            // `poll_accept` spends the budget.
-            Inner::Sim(_) => poll_fn(|cx| self.poll_accept(cx)).await,
-        }
+        let (conn, addr) = self.inner.accept(nonblocking).await?;
+        Ok((TcpStream { conn }, addr))
     }
 
     /// Polls for a connection. Only the waker of the last call is woken; use
@@ -179,16 +155,8 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        coop::poll_cooperative(cx, |cx| match &self.inner {
-            Inner::Os(io) => {
-                let (stream, addr) = ready!(io.poll_io(Direction::Read, cx, |l| l.accept()))?;
-                Poll::Ready(TcpStream::from_accepted(stream).map(|s| (s, addr)))
-            }
-            Inner::Sim(sim) => {
-                let (stream, addr) = ready!(sim.poll_accept(cx))?;
-                Poll::Ready(addr.ip().map(|addr| (TcpStream::simulated(stream), addr)))
-            }
-        })
+        let (conn, addr) = ready!(self.inner.poll_accept(cx, nonblocking))?;
+        Poll::Ready(Ok((TcpStream { conn }, addr)))
     }
 
     /// A stream of incoming connections. It never ends; an accept error is yielded as an item
@@ -241,10 +209,7 @@ impl TcpListener {
     ///
     /// See [`TcpListener`].
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().local_addr(),
-            Inner::Sim(sim) => sim.local_addr().ip(),
-        }
+        self.inner.local_addr(std::net::TcpListener::local_addr)
     }
 
     /// `IP_TTL` of the sockets this listener accepts.
@@ -264,10 +229,7 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn ttl(&self) -> io::Result<u32> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().ttl(),
-            Inner::Sim(sim) => Ok(sim.ttl()),
-        }
+        self.inner.ttl(std::net::TcpListener::ttl)
     }
 
     /// Sets `IP_TTL`; see [`ttl`](TcpListener::ttl).
@@ -280,13 +242,7 @@ impl TcpListener {
     ///
     /// See [`ttl`](TcpListener::ttl).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().set_ttl(ttl),
-            Inner::Sim(sim) => {
-                sim.set_ttl(ttl);
-                Ok(())
-            }
-        }
+        self.inner.set_ttl(ttl, |l| l.set_ttl(ttl))
     }
 
     /// The backend the listener is registered with.
@@ -301,44 +257,31 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn backend(&self) -> Backend {
-        match &self.inner {
-            Inner::Os(io) => io.backend(),
-            Inner::Sim(_) => Backend::Sim,
-        }
+        self.inner.backend()
     }
 }
 
 impl TcpListener {
-    pub(crate) fn simulated(sim: SimListener) -> TcpListener {
-        TcpListener {
-            inner: Inner::Sim(sim),
-        }
+    #[cfg(feature = "rt-sim")]
+    pub(crate) fn from_listener(inner: Listener<std::net::TcpListener>) -> TcpListener {
+        TcpListener { inner }
     }
+}
 
-    /// The OS listener, for `AsFd`.
-    ///
-    /// # Panics
-    /// For a listener of the simulation, which has no descriptor.
-    fn os(&self) -> &Io<std::net::TcpListener> {
-        match &self.inner {
-            Inner::Os(io) => io,
-            Inner::Sim(_) => panic!(
-                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
-                 `AsRawFd`)"
-            ),
-        }
-    }
+/// What a stream accepted from an OS listener is switched to before it is registered.
+fn nonblocking(stream: &std::net::TcpStream) -> io::Result<()> {
+    stream.set_nonblocking(true)
 }
 
 impl AsFd for TcpListener {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.os().get_ref().as_fd()
+        self.inner.os_or_panic().as_fd()
     }
 }
 
 impl AsRawFd for TcpListener {
     fn as_raw_fd(&self) -> RawFd {
-        self.os().get_ref().as_raw_fd()
+        self.inner.os_or_panic().as_raw_fd()
     }
 }
 

@@ -4,6 +4,7 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+#[cfg(feature = "rt-sim")]
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -11,7 +12,10 @@ use socket2::{Domain, Protocol, Socket, Type};
 
 use super::stream::connect_socket;
 use super::{TcpListener, TcpStream};
-use crate::rt::simulation::{self, SimAddr, SimListener};
+#[cfg(feature = "rt-sim")]
+use crate::net::listener::Listener;
+#[cfg(feature = "rt-sim")]
+use crate::net::stream::{Conn, Endpoint};
 
 /// A TCP socket not yet connected or listening, to set options first.
 ///
@@ -44,12 +48,26 @@ pub struct TcpSocket {
 /// listens.
 enum Inner {
     Os(Socket),
-    Sim(Mutex<SimSocket>),
+    #[cfg(feature = "rt-sim")]
+    Kept(Mutex<KeptSocket>),
+}
+
+/// Matches an [`Inner`]: the OS arm, and the arm of a socket kept in memory, which exists only
+/// under `rt-sim`.
+macro_rules! socket {
+    ($inner:expr, $os:pat => $on_os:expr, $kept:pat => $on_kept:expr $(,)?) => {
+        match $inner {
+            Inner::Os($os) => $on_os,
+            #[cfg(feature = "rt-sim")]
+            Inner::Kept($kept) => $on_kept,
+        }
+    };
 }
 
 /// What a simulated `TcpSocket` remembers.
+#[cfg(feature = "rt-sim")]
 #[derive(Clone, Copy, Debug)]
-struct SimSocket {
+struct KeptSocket {
     v6: bool,
     bound: Option<SocketAddr>,
     reuseaddr: bool,
@@ -63,8 +81,9 @@ struct SimSocket {
 
 impl TcpSocket {
     fn new(domain: Domain) -> io::Result<TcpSocket> {
+        #[cfg(feature = "rt-sim")]
         if crate::rt::simulated() {
-            let options = SimSocket {
+            let options = KeptSocket {
                 v6: domain == Domain::IPV6,
                 bound: None,
                 reuseaddr: false,
@@ -76,7 +95,7 @@ impl TcpSocket {
                 keepalive: false,
             };
             return Ok(TcpSocket {
-                inner: Inner::Sim(Mutex::new(options)),
+                inner: Inner::Kept(Mutex::new(options)),
             });
         }
         let socket = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
@@ -132,13 +151,10 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn set_reuseaddr(&self, reuseaddr: bool) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(socket) => socket.set_reuse_address(reuseaddr),
-            Inner::Sim(sim) => {
-                lock(sim).reuseaddr = reuseaddr;
-                Ok(())
-            }
-        }
+        socket!(&self.inner, socket => socket.set_reuse_address(reuseaddr), sim => {
+            lock(sim).reuseaddr = reuseaddr;
+            Ok(())
+        })
     }
 
     /// Whether `SO_REUSEADDR` is set.
@@ -158,10 +174,7 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn reuseaddr(&self) -> io::Result<bool> {
-        match &self.inner {
-            Inner::Os(socket) => socket.reuse_address(),
-            Inner::Sim(sim) => Ok(lock(sim).reuseaddr),
-        }
+        socket!(&self.inner, socket => socket.reuse_address(), sim => Ok(lock(sim).reuseaddr))
     }
 
     /// Sets `SO_REUSEPORT` (Unix, except Solaris and illumos).
@@ -181,13 +194,10 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_reuseport(&self, reuseport: bool) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(socket) => socket.set_reuse_port(reuseport),
-            Inner::Sim(sim) => {
-                lock(sim).reuseport = reuseport;
-                Ok(())
-            }
-        }
+        socket!(&self.inner, socket => socket.set_reuse_port(reuseport), sim => {
+            lock(sim).reuseport = reuseport;
+            Ok(())
+        })
     }
 
     /// Whether `SO_REUSEPORT` is set.
@@ -200,10 +210,7 @@ impl TcpSocket {
     ///
     /// See [`set_reuseport`](TcpSocket::set_reuseport).
     pub fn reuseport(&self) -> io::Result<bool> {
-        match &self.inner {
-            Inner::Os(socket) => socket.reuse_port(),
-            Inner::Sim(sim) => Ok(lock(sim).reuseport),
-        }
+        socket!(&self.inner, socket => socket.reuse_port(), sim => Ok(lock(sim).reuseport))
     }
 
     /// Sets `SO_SNDBUF`. The OS may round it (Linux doubles it).
@@ -225,13 +232,10 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_send_buffer_size(&self, size: u32) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(socket) => socket.set_send_buffer_size(size as usize),
-            Inner::Sim(sim) => {
-                lock(sim).send_buffer_size = size;
-                Ok(())
-            }
-        }
+        socket!(&self.inner, socket => socket.set_send_buffer_size(size as usize), sim => {
+            lock(sim).send_buffer_size = size;
+            Ok(())
+        })
     }
 
     /// `SO_SNDBUF`.
@@ -244,10 +248,7 @@ impl TcpSocket {
     ///
     /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
     pub fn send_buffer_size(&self) -> io::Result<u32> {
-        match &self.inner {
-            Inner::Os(socket) => socket.send_buffer_size().map(|n| n as u32),
-            Inner::Sim(sim) => Ok(lock(sim).send_buffer_size),
-        }
+        socket!(&self.inner, socket => socket.send_buffer_size().map(|n| n as u32), sim => Ok(lock(sim).send_buffer_size))
     }
 
     /// Sets `SO_RCVBUF`. The OS may round it (Linux doubles it).
@@ -260,13 +261,10 @@ impl TcpSocket {
     ///
     /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
     pub fn set_recv_buffer_size(&self, size: u32) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(socket) => socket.set_recv_buffer_size(size as usize),
-            Inner::Sim(sim) => {
-                lock(sim).recv_buffer_size = size;
-                Ok(())
-            }
-        }
+        socket!(&self.inner, socket => socket.set_recv_buffer_size(size as usize), sim => {
+            lock(sim).recv_buffer_size = size;
+            Ok(())
+        })
     }
 
     /// `SO_RCVBUF`.
@@ -279,10 +277,7 @@ impl TcpSocket {
     ///
     /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
     pub fn recv_buffer_size(&self) -> io::Result<u32> {
-        match &self.inner {
-            Inner::Os(socket) => socket.recv_buffer_size().map(|n| n as u32),
-            Inner::Sim(sim) => Ok(lock(sim).recv_buffer_size),
-        }
+        socket!(&self.inner, socket => socket.recv_buffer_size().map(|n| n as u32), sim => Ok(lock(sim).recv_buffer_size))
     }
 
     /// Sets `TCP_NODELAY` for the connection this socket makes.
@@ -295,13 +290,10 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(socket) => socket.set_tcp_nodelay(nodelay),
-            Inner::Sim(sim) => {
-                lock(sim).nodelay = nodelay;
-                Ok(())
-            }
-        }
+        socket!(&self.inner, socket => socket.set_tcp_nodelay(nodelay), sim => {
+            lock(sim).nodelay = nodelay;
+            Ok(())
+        })
     }
 
     /// Whether `TCP_NODELAY` is set (off unless set).
@@ -319,10 +311,7 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
-        match &self.inner {
-            Inner::Os(socket) => socket.tcp_nodelay(),
-            Inner::Sim(sim) => Ok(lock(sim).nodelay),
-        }
+        socket!(&self.inner, socket => socket.tcp_nodelay(), sim => Ok(lock(sim).nodelay))
     }
 
     /// Sets `SO_LINGER`; see [`TcpStream::set_linger`].
@@ -342,13 +331,10 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(socket) => socket.set_linger(linger),
-            Inner::Sim(sim) => {
-                lock(sim).linger = linger;
-                Ok(())
-            }
-        }
+        socket!(&self.inner, socket => socket.set_linger(linger), sim => {
+            lock(sim).linger = linger;
+            Ok(())
+        })
     }
 
     /// `SO_LINGER`.
@@ -361,10 +347,7 @@ impl TcpSocket {
     ///
     /// See [`set_linger`](TcpSocket::set_linger).
     pub fn linger(&self) -> io::Result<Option<Duration>> {
-        match &self.inner {
-            Inner::Os(socket) => socket.linger(),
-            Inner::Sim(sim) => Ok(lock(sim).linger),
-        }
+        socket!(&self.inner, socket => socket.linger(), sim => Ok(lock(sim).linger))
     }
 
     /// Sets `SO_KEEPALIVE`.
@@ -384,13 +367,10 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(socket) => socket.set_keepalive(keepalive),
-            Inner::Sim(sim) => {
-                lock(sim).keepalive = keepalive;
-                Ok(())
-            }
-        }
+        socket!(&self.inner, socket => socket.set_keepalive(keepalive), sim => {
+            lock(sim).keepalive = keepalive;
+            Ok(())
+        })
     }
 
     /// Whether `SO_KEEPALIVE` is set.
@@ -403,10 +383,7 @@ impl TcpSocket {
     ///
     /// See [`set_keepalive`](TcpSocket::set_keepalive).
     pub fn keepalive(&self) -> io::Result<bool> {
-        match &self.inner {
-            Inner::Os(socket) => socket.keepalive(),
-            Inner::Sim(sim) => Ok(lock(sim).keepalive),
-        }
+        socket!(&self.inner, socket => socket.keepalive(), sim => Ok(lock(sim).keepalive))
     }
 
     /// Binds the socket to `addr`.
@@ -419,17 +396,14 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(socket) => socket.bind(&addr.into()),
-            Inner::Sim(sim) => {
-                let mut sim = lock(sim);
-                if sim.v6 != addr.is_ipv6() {
-                    return Err(io::Error::from_raw_os_error(libc::EINVAL));
-                }
-                sim.bound = Some(simulation::net::bind_addr(addr)?);
-                Ok(())
+        socket!(&self.inner, socket => socket.bind(&addr.into()), sim => {
+            let mut sim = lock(sim);
+            if sim.v6 != addr.is_ipv6() {
+                return Err(io::Error::from_raw_os_error(libc::EINVAL));
             }
-        }
+            sim.bound = Some(Listener::<std::net::TcpListener>::reserve_simulated(addr)?);
+            Ok(())
+        })
     }
 
     /// The address the socket is bound to.
@@ -449,18 +423,15 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.inner {
-            Inner::Os(socket) => crate::net::addr::socket_addr(socket.local_addr()?),
-            Inner::Sim(sim) => {
-                let sim = lock(sim);
-                let unspecified = if sim.v6 {
-                    SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
-                } else {
-                    SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
-                };
-                Ok(sim.bound.unwrap_or(unspecified))
-            }
-        }
+        socket!(&self.inner, socket => crate::net::addr::socket_addr(socket.local_addr()?), sim => {
+            let sim = lock(sim);
+            let unspecified = if sim.v6 {
+                SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
+            } else {
+                SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
+            };
+            Ok(sim.bound.unwrap_or(unspecified))
+        })
     }
 
     /// Connects to `addr`, consuming the socket.
@@ -477,21 +448,20 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        match self.inner {
-            Inner::Os(socket) => {
-                // A socket from `from_std_stream` may still be blocking.
-                socket.set_nonblocking(true)?;
-                connect_socket(socket, addr).await
-            }
-            Inner::Sim(sim) => {
-                let sim = sim.into_inner().unwrap_or_else(PoisonError::into_inner);
-                let stream = simulation::connect(SimAddr::Ip(addr)).await?;
-                let stream = TcpStream::simulated(stream);
-                stream.set_nodelay(sim.nodelay)?;
-                stream.set_linger(sim.linger)?;
-                Ok(stream)
-            }
-        }
+        socket!(self.inner, socket => {
+            // A socket from `from_std_stream` may still be blocking.
+            socket.set_nonblocking(true)?;
+            connect_socket(socket, addr).await
+        }, sim => {
+            let sim = sim.into_inner().unwrap_or_else(PoisonError::into_inner);
+            let conn = Conn::connect_simulated(Endpoint::Ip(addr))
+                .await
+                .expect("anyrt: a socket kept in memory outside the simulation")?;
+            let stream = TcpStream { conn };
+            stream.set_nodelay(sim.nodelay)?;
+            stream.set_linger(sim.linger)?;
+            Ok(stream)
+        })
     }
 
     /// Starts listening with a queue of `backlog` connections, consuming the socket.
@@ -504,24 +474,21 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
-        match self.inner {
-            Inner::Os(socket) => {
-                socket.listen(backlog.min(i32::MAX as u32) as i32)?;
-                TcpListener::from_std(socket.into())
-            }
-            Inner::Sim(sim) => {
-                let sim = sim.into_inner().unwrap_or_else(PoisonError::into_inner);
-                let unspecified = if sim.v6 {
-                    SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
-                } else {
-                    SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
-                };
-                let addr = sim.bound.unwrap_or(unspecified);
-                Ok(TcpListener::simulated(SimListener::bind(SimAddr::Ip(
-                    addr,
-                ))?))
-            }
-        }
+        socket!(self.inner, socket => {
+            socket.listen(backlog.min(i32::MAX as u32) as i32)?;
+            TcpListener::from_std(socket.into())
+        }, sim => {
+            let sim = sim.into_inner().unwrap_or_else(PoisonError::into_inner);
+            let unspecified = if sim.v6 {
+                SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
+            } else {
+                SocketAddr::from((std::net::Ipv4Addr::UNSPECIFIED, 0))
+            };
+            let addr = sim.bound.unwrap_or(unspecified);
+            let listener = Listener::bind_simulated(Endpoint::Ip(addr))
+                .expect("anyrt: a socket kept in memory outside the simulation")?;
+            Ok(TcpListener::from_listener(listener))
+        })
     }
 
     /// Wraps a std stream's socket, for its options (tokio's `TcpSocket::from_std_stream`).
@@ -544,19 +511,17 @@ impl TcpSocket {
     }
 }
 
-fn lock(sim: &Mutex<SimSocket>) -> MutexGuard<'_, SimSocket> {
+#[cfg(feature = "rt-sim")]
+fn lock(sim: &Mutex<KeptSocket>) -> MutexGuard<'_, KeptSocket> {
     sim.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl AsFd for TcpSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        match &self.inner {
-            Inner::Os(socket) => socket.as_fd(),
-            Inner::Sim(_) => panic!(
-                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
-                 `AsRawFd`)"
-            ),
-        }
+        socket!(&self.inner, socket => socket.as_fd(), _ => panic!(
+            "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
+             `AsRawFd`)"
+        ))
     }
 }
 

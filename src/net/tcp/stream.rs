@@ -13,8 +13,7 @@ use socket2::{Domain, Protocol, SockRef, Socket, Type};
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::io::{Interest, Ready};
 use crate::net::addr::{each_addr, ToSocketAddrs};
-use crate::net::stream::{read_traits, write_traits, Conn};
-use crate::rt::simulation::{self, SimAddr, SimStream};
+use crate::net::stream::{read_traits, write_traits, Conn, Endpoint};
 use crate::rt::{Direction, Io};
 use crate::Backend;
 
@@ -63,10 +62,8 @@ impl TcpStream {
     /// See [`TcpStream`].
     pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
         each_addr(&addr, |addr| async move {
-            if crate::rt::simulated() {
-                return simulation::connect(SimAddr::Ip(addr))
-                    .await
-                    .map(TcpStream::simulated);
+            if let Some(simulated) = Conn::connect_simulated(Endpoint::Ip(addr)).await {
+                return simulated.map(|conn| TcpStream { conn });
             }
             // Non-blocking from the start where the OS allows it: one system call fewer.
             #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
@@ -98,23 +95,11 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
-        if crate::rt::simulated() {
-            return Err(simulation::no_descriptor());
-        }
+        crate::net::stream::no_descriptor_in_simulation()?;
         stream.set_nonblocking(true)?;
         Ok(TcpStream {
-            conn: Conn::Os(Io::new(stream)?),
+            conn: Conn::from_os(stream)?,
         })
-    }
-
-    pub(crate) fn simulated(stream: SimStream) -> TcpStream {
-        TcpStream {
-            conn: Conn::Sim(stream),
-        }
-    }
-
-    pub(crate) fn from_accepted(stream: std::net::TcpStream) -> io::Result<TcpStream> {
-        TcpStream::from_std(stream)
     }
 
     /// Deregisters the stream and returns it, still in non-blocking mode.
@@ -135,10 +120,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
-        match self.conn {
-            Conn::Os(io) => io.into_inner(),
-            Conn::Sim(_) => Err(simulation::no_descriptor()),
-        }
+        self.conn.into_os()
     }
 
     /// The address of the peer.
@@ -151,10 +133,7 @@ impl TcpStream {
     ///
     /// See [`TcpStream`].
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        match &self.conn {
-            Conn::Os(io) => io.get_ref().peer_addr(),
-            Conn::Sim(sim) => sim.peer_addr().ip(),
-        }
+        self.conn.peer_addr(std::net::TcpStream::peer_addr)
     }
 
     /// The local address of the connection.
@@ -174,10 +153,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.conn {
-            Conn::Os(io) => io.get_ref().local_addr(),
-            Conn::Sim(sim) => sim.local_addr().ip(),
-        }
+        self.conn.local_addr(std::net::TcpStream::local_addr)
     }
 
     /// Sets `TCP_NODELAY`: with `true`, small writes are sent at once instead of being
@@ -201,13 +177,8 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        match &self.conn {
-            Conn::Os(io) => io.get_ref().set_nodelay(nodelay),
-            Conn::Sim(sim) => {
-                sim.options().nodelay = nodelay;
-                Ok(())
-            }
-        }
+        self.conn
+            .option(|s| s.set_nodelay(nodelay), |o| o.nodelay = nodelay)
     }
 
     /// Whether `TCP_NODELAY` is set; see [`set_nodelay`](TcpStream::set_nodelay).
@@ -220,10 +191,7 @@ impl TcpStream {
     ///
     /// See [`set_nodelay`](TcpStream::set_nodelay).
     pub fn nodelay(&self) -> io::Result<bool> {
-        match &self.conn {
-            Conn::Os(io) => io.get_ref().nodelay(),
-            Conn::Sim(sim) => Ok(sim.options().nodelay),
-        }
+        self.conn.option(|s| s.nodelay(), |o| o.nodelay)
     }
 
     /// Sets `SO_LINGER`. `Some(Duration::ZERO)` makes dropping the stream reset the connection
@@ -247,13 +215,10 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
-        match &self.conn {
-            Conn::Os(io) => SockRef::from(io.get_ref()).set_linger(linger),
-            Conn::Sim(sim) => {
-                sim.options().linger = linger;
-                Ok(())
-            }
-        }
+        self.conn.option(
+            |s| SockRef::from(s).set_linger(linger),
+            |o| o.linger = linger,
+        )
     }
 
     /// The `SO_LINGER` setting.
@@ -266,10 +231,8 @@ impl TcpStream {
     ///
     /// See [`set_linger`](TcpStream::set_linger).
     pub fn linger(&self) -> io::Result<Option<Duration>> {
-        match &self.conn {
-            Conn::Os(io) => SockRef::from(io.get_ref()).linger(),
-            Conn::Sim(sim) => Ok(sim.options().linger),
-        }
+        self.conn
+            .option(|s| SockRef::from(s).linger(), |o| o.linger)
     }
 
     /// `IP_TTL` of the packets this stream sends.
@@ -290,10 +253,7 @@ impl TcpStream {
     /// # }).unwrap();
     /// ```
     pub fn ttl(&self) -> io::Result<u32> {
-        match &self.conn {
-            Conn::Os(io) => io.get_ref().ttl(),
-            Conn::Sim(sim) => Ok(sim.options().ttl),
-        }
+        self.conn.option(|s| s.ttl(), |o| o.ttl)
     }
 
     /// Sets `IP_TTL`; see [`ttl`](TcpStream::ttl).
@@ -306,13 +266,7 @@ impl TcpStream {
     ///
     /// See [`ttl`](TcpStream::ttl).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        match &self.conn {
-            Conn::Os(io) => io.get_ref().set_ttl(ttl),
-            Conn::Sim(sim) => {
-                sim.options().ttl = ttl;
-                Ok(())
-            }
-        }
+        self.conn.option(|s| s.set_ttl(ttl), |o| o.ttl = ttl)
     }
 
     /// Reads received data without removing it from the queue; waits for data or end-of-file.

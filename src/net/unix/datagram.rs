@@ -1,17 +1,15 @@
 //! [`UnixDatagram`].
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
 
 use crate::io::{Interest, Ready};
-use crate::net::stream::now;
-use crate::rt::coop;
-use crate::rt::simulation::{self, SimAddr, SimDatagram};
-use crate::rt::{Direction, Io};
+use crate::net::datagram::Datagram;
+use crate::net::stream::Endpoint;
+use crate::rt::Direction;
 use crate::Backend;
 
 /// A Unix datagram socket. Methods take `&self`; share it through an `Arc`.
@@ -31,13 +29,7 @@ use crate::Backend;
 /// # }).unwrap();
 /// ```
 pub struct UnixDatagram {
-    inner: Inner,
-}
-
-/// An OS socket registered with the serving backend's reactor, or one of the simulation.
-enum Inner {
-    Os(Io<std::os::unix::net::UnixDatagram>),
-    Sim(SimDatagram),
+    inner: Datagram<std::os::unix::net::UnixDatagram>,
 }
 
 impl UnixDatagram {
@@ -66,9 +58,8 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixDatagram> {
-        if crate::rt::simulated() {
-            let path = path.as_ref().to_path_buf();
-            return SimDatagram::bind(SimAddr::Unix(Some(path))).map(UnixDatagram::simulated);
+        if let Some(simulated) = Datagram::bind_simulated(Some(Endpoint::Unix(path.as_ref()))) {
+            return simulated.map(|inner| UnixDatagram { inner });
         }
         UnixDatagram::from_std(std::os::unix::net::UnixDatagram::bind(path)?)
     }
@@ -83,8 +74,8 @@ impl UnixDatagram {
     ///
     /// See [`bind`](UnixDatagram::bind).
     pub fn unbound() -> io::Result<UnixDatagram> {
-        if crate::rt::simulated() {
-            return SimDatagram::bind(SimAddr::Unix(None)).map(UnixDatagram::simulated);
+        if let Some(simulated) = Datagram::bind_simulated(None) {
+            return simulated.map(|inner| UnixDatagram { inner });
         }
         UnixDatagram::from_std(std::os::unix::net::UnixDatagram::unbound()?)
     }
@@ -99,9 +90,9 @@ impl UnixDatagram {
     ///
     /// See [`UnixDatagram`].
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
-        if crate::rt::simulated() {
-            let (a, b) = SimDatagram::unix_pair()?;
-            return Ok((UnixDatagram::simulated(a), UnixDatagram::simulated(b)));
+        if let Some(simulated) = Datagram::pair_simulated() {
+            let (a, b) = simulated?;
+            return Ok((UnixDatagram { inner: a }, UnixDatagram { inner: b }));
         }
         let (a, b) = std::os::unix::net::UnixDatagram::pair()?;
         Ok((UnixDatagram::from_std(a)?, UnixDatagram::from_std(b)?))
@@ -124,12 +115,10 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub fn from_std(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
-        if crate::rt::simulated() {
-            return Err(simulation::no_descriptor());
-        }
+        crate::net::stream::no_descriptor_in_simulation()?;
         socket.set_nonblocking(true)?;
         Ok(UnixDatagram {
-            inner: Inner::Os(Io::new(socket)?),
+            inner: Datagram::from_os(socket)?,
         })
     }
 
@@ -143,10 +132,7 @@ impl UnixDatagram {
     ///
     /// See [`from_std`](UnixDatagram::from_std).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixDatagram> {
-        match self.inner {
-            Inner::Os(io) => io.into_inner(),
-            Inner::Sim(_) => Err(simulation::no_descriptor()),
-        }
+        self.inner.into_os()
     }
 
     /// Connects the socket to `path` (not async, as in tokio).
@@ -171,10 +157,9 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub fn connect<P: AsRef<Path>>(&self, path: P) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().connect(path),
-            Inner::Sim(sim) => sim.connect(SimAddr::Unix(Some(path.as_ref().to_path_buf()))),
-        }
+        let path = path.as_ref();
+        self.inner
+            .connect(Endpoint::Unix(path), |s| s.connect(path))
     }
 
     /// Sends to the connected peer.
@@ -191,13 +176,7 @@ impl UnixDatagram {
     ///
     /// See [`UnixDatagram`].
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        coop::cooperative(async {
-            match &self.inner {
-                Inner::Os(io) => io.io(Direction::Write, |s| s.send(buf)).await,
-                Inner::Sim(sim) => sim.send(buf),
-            }
-        })
-        .await
+        self.inner.send(buf, |s, buf| s.send(buf)).await
     }
 
     /// Receives from the connected peer; a datagram longer than `buf` is truncated.
@@ -214,15 +193,7 @@ impl UnixDatagram {
     ///
     /// See [`UnixDatagram`].
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        coop::cooperative(async {
-            match &self.inner {
-                Inner::Os(io) => io.io(Direction::Read, |s| s.recv(buf)).await,
-                Inner::Sim(sim) => poll_fn(|cx| sim.poll_recv_from(cx, buf, false))
-                    .await
-                    .map(|(n, _)| n),
-            }
-        })
-        .await
+        self.inner.recv(buf, |s, buf| s.recv(buf)).await
     }
 
     /// Sends to the socket bound at `path`.
@@ -240,13 +211,9 @@ impl UnixDatagram {
     /// See [`bind`](UnixDatagram::bind).
     pub async fn send_to<P: AsRef<Path>>(&self, buf: &[u8], path: P) -> io::Result<usize> {
         let path = path.as_ref();
-        coop::cooperative(async {
-            match &self.inner {
-                Inner::Os(io) => io.io(Direction::Write, |s| s.send_to(buf, path)).await,
-                Inner::Sim(sim) => sim.send_to(buf, &SimAddr::Unix(Some(path.to_path_buf()))),
-            }
-        })
-        .await
+        self.inner
+            .send_to(buf, Endpoint::Unix(path), |s, buf| s.send_to(buf, path))
+            .await
     }
 
     /// Receives a datagram and its sender's address.
@@ -263,16 +230,9 @@ impl UnixDatagram {
     ///
     /// See [`bind`](UnixDatagram::bind).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        coop::cooperative(async {
-            match &self.inner {
-                Inner::Os(io) => io.io(Direction::Read, |s| s.recv_from(buf)).await,
-                Inner::Sim(sim) => {
-                    let (n, from) = poll_fn(|cx| sim.poll_recv_from(cx, buf, false)).await?;
-                    Ok((n, from.unix()?))
-                }
-            }
-        })
-        .await
+        self.inner
+            .recv_from(buf, false, |s, buf| s.recv_from(buf))
+            .await
     }
 
     /// Waits until the socket is ready for one of `interest`'s directions.
@@ -297,10 +257,7 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        match &self.inner {
-            Inner::Os(io) => crate::io::ready(io, interest).await,
-            Inner::Sim(sim) => Ok(poll_fn(|cx| sim.poll_ready_for(interest, cx)).await),
-        }
+        self.inner.ready(interest).await
     }
 
     /// Waits until a datagram can be received.
@@ -325,13 +282,7 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub async fn readable(&self) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.ready(Direction::Read).await,
-            Inner::Sim(sim) => {
-                poll_fn(|cx| sim.poll_ready(Direction::Read, cx)).await;
-                Ok(())
-            }
-        }
+        self.inner.ready_in(Direction::Read).await
     }
 
     /// Waits until a datagram can be sent.
@@ -354,10 +305,7 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub async fn writable(&self) -> io::Result<()> {
-        match &self.inner {
-            Inner::Os(io) => io.ready(Direction::Write).await,
-            Inner::Sim(_) => Ok(()),
-        }
+        self.inner.ready_in(Direction::Write).await
     }
 
     /// Sends to the connected peer now, without waiting.
@@ -370,10 +318,7 @@ impl UnixDatagram {
     ///
     /// See [`readable`](UnixDatagram::readable).
     pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
-        match &self.inner {
-            Inner::Os(io) => io.try_io(Direction::Write, |s| s.send(buf)),
-            Inner::Sim(sim) => sim.send(buf),
-        }
+        self.inner.try_send(buf, None, |s| s.send(buf))
     }
 
     /// Receives from the connected peer now, without waiting.
@@ -386,10 +331,7 @@ impl UnixDatagram {
     ///
     /// See [`readable`](UnixDatagram::readable).
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        match &self.inner {
-            Inner::Os(io) => io.try_io(Direction::Read, |s| s.recv(buf)),
-            Inner::Sim(sim) => now(|cx| sim.poll_recv_from(cx, buf, false)).map(|(n, _)| n),
-        }
+        self.inner.try_recv(buf, |s, buf| s.recv(buf))
     }
 
     /// The local address.
@@ -409,10 +351,8 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().local_addr(),
-            Inner::Sim(sim) => sim.local_addr().unix(),
-        }
+        self.inner
+            .local_addr(std::os::unix::net::UnixDatagram::local_addr)
     }
 
     /// The connected peer's address.
@@ -425,10 +365,8 @@ impl UnixDatagram {
     ///
     /// See [`local_addr`](UnixDatagram::local_addr).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().peer_addr(),
-            Inner::Sim(sim) => sim.peer_addr()?.unix(),
-        }
+        self.inner
+            .peer_addr(std::os::unix::net::UnixDatagram::peer_addr)
     }
 
     /// The backend the socket is registered with.
@@ -443,44 +381,19 @@ impl UnixDatagram {
     /// # }).unwrap();
     /// ```
     pub fn backend(&self) -> Backend {
-        match &self.inner {
-            Inner::Os(io) => io.backend(),
-            Inner::Sim(_) => Backend::Sim,
-        }
-    }
-}
-
-impl UnixDatagram {
-    fn simulated(sim: SimDatagram) -> UnixDatagram {
-        UnixDatagram {
-            inner: Inner::Sim(sim),
-        }
-    }
-
-    /// The OS socket, for `AsFd`.
-    ///
-    /// # Panics
-    /// For a socket of the simulation, which has no descriptor.
-    fn os(&self) -> &Io<std::os::unix::net::UnixDatagram> {
-        match &self.inner {
-            Inner::Os(io) => io,
-            Inner::Sim(_) => panic!(
-                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
-                 `AsRawFd`)"
-            ),
-        }
+        self.inner.backend()
     }
 }
 
 impl AsFd for UnixDatagram {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.os().get_ref().as_fd()
+        self.inner.os_or_panic().as_fd()
     }
 }
 
 impl AsRawFd for UnixDatagram {
     fn as_raw_fd(&self) -> RawFd {
-        self.os().get_ref().as_raw_fd()
+        self.inner.os_or_panic().as_raw_fd()
     }
 }
 

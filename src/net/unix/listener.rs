@@ -1,7 +1,6 @@
 //! [`UnixListener`].
 
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::net::SocketAddr;
@@ -9,9 +8,8 @@ use std::path::Path;
 use std::task::{ready, Context, Poll};
 
 use super::UnixStream;
-use crate::rt::coop;
-use crate::rt::simulation::{self, SimAddr, SimListener};
-use crate::rt::{Direction, Io};
+use crate::net::listener::Listener;
+use crate::net::stream::Endpoint;
 use crate::Backend;
 
 /// A Unix socket listening for connections.
@@ -40,13 +38,7 @@ use crate::Backend;
 /// # }).unwrap();
 /// ```
 pub struct UnixListener {
-    inner: Inner,
-}
-
-/// An OS listener registered with the serving backend's reactor, or one of the simulation.
-enum Inner {
-    Os(Io<std::os::unix::net::UnixListener>),
-    Sim(SimListener),
+    inner: Listener<std::os::unix::net::UnixListener>,
 }
 
 impl UnixListener {
@@ -65,11 +57,8 @@ impl UnixListener {
     ///
     /// See [`UnixListener`].
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
-        if crate::rt::simulated() {
-            let sim = SimListener::bind(SimAddr::Unix(Some(path.as_ref().to_path_buf())))?;
-            return Ok(UnixListener {
-                inner: Inner::Sim(sim),
-            });
+        if let Some(simulated) = Listener::bind_simulated(Endpoint::Unix(path.as_ref())) {
+            return simulated.map(|inner| UnixListener { inner });
         }
         UnixListener::from_std(std::os::unix::net::UnixListener::bind(path)?)
     }
@@ -94,12 +83,8 @@ impl UnixListener {
     /// # }).unwrap();
     /// ```
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
-        if crate::rt::simulated() {
-            return Err(simulation::no_descriptor());
-        }
-        listener.set_nonblocking(true)?;
         Ok(UnixListener {
-            inner: Inner::Os(Io::new(listener)?),
+            inner: Listener::from_os(listener, |l| l.set_nonblocking(true))?,
         })
     }
 
@@ -113,10 +98,7 @@ impl UnixListener {
     ///
     /// See [`from_std`](UnixListener::from_std).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
-        match self.inner {
-            Inner::Os(io) => io.into_inner(),
-            Inner::Sim(_) => Err(simulation::no_descriptor()),
-        }
+        self.inner.into_os()
     }
 
     /// Waits for a connection.
@@ -133,15 +115,8 @@ impl UnixListener {
     ///
     /// See [`UnixListener`].
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        match &self.inner {
-            Inner::Os(io) => {
-                let accepted = io.io(Direction::Read, |l| l.accept());
-                let (stream, addr) = coop::cooperative(accepted).await?;
-                Ok((UnixStream::from_std(stream)?, addr))
-            }
-            // `poll_accept` spends the budget.
-            Inner::Sim(_) => poll_fn(|cx| self.poll_accept(cx)).await,
-        }
+        let (conn, addr) = self.inner.accept(nonblocking).await?;
+        Ok((UnixStream { conn }, addr))
     }
 
     /// Polls for a connection (one waker: use [`accept`](UnixListener::accept) from several
@@ -167,19 +142,8 @@ impl UnixListener {
     /// # }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        coop::poll_cooperative(cx, |cx| match &self.inner {
-            Inner::Os(io) => {
-                let (stream, addr) = ready!(io.poll_io(Direction::Read, cx, |l| l.accept()))?;
-                Poll::Ready(UnixStream::from_std(stream).map(|s| (s, addr)))
-            }
-            Inner::Sim(sim) => {
-                let (stream, addr) = ready!(sim.poll_accept(cx))?;
-                Poll::Ready(
-                    addr.unix()
-                        .map(|addr| (UnixStream::simulated(stream), addr)),
-                )
-            }
-        })
+        let (conn, addr) = ready!(self.inner.poll_accept(cx, nonblocking))?;
+        Poll::Ready(Ok((UnixStream { conn }, addr)))
     }
 
     /// The address the listener is bound to.
@@ -201,10 +165,8 @@ impl UnixListener {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.inner {
-            Inner::Os(io) => io.get_ref().local_addr(),
-            Inner::Sim(sim) => sim.local_addr().unix(),
-        }
+        self.inner
+            .local_addr(std::os::unix::net::UnixListener::local_addr)
     }
 
     /// The backend the listener is registered with.
@@ -213,38 +175,24 @@ impl UnixListener {
     ///
     /// See [`TcpListener::backend`](crate::net::TcpListener::backend).
     pub fn backend(&self) -> Backend {
-        match &self.inner {
-            Inner::Os(io) => io.backend(),
-            Inner::Sim(_) => Backend::Sim,
-        }
+        self.inner.backend()
     }
 }
 
-impl UnixListener {
-    /// The OS listener, for `AsFd`.
-    ///
-    /// # Panics
-    /// For a listener of the simulation, which has no descriptor.
-    fn os(&self) -> &Io<std::os::unix::net::UnixListener> {
-        match &self.inner {
-            Inner::Os(io) => io,
-            Inner::Sim(_) => panic!(
-                "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
-                 `AsRawFd`)"
-            ),
-        }
-    }
+/// What a stream accepted from an OS listener is switched to before it is registered.
+fn nonblocking(stream: &std::os::unix::net::UnixStream) -> io::Result<()> {
+    stream.set_nonblocking(true)
 }
 
 impl AsFd for UnixListener {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        self.os().get_ref().as_fd()
+        self.inner.os_or_panic().as_fd()
     }
 }
 
 impl AsRawFd for UnixListener {
     fn as_raw_fd(&self) -> RawFd {
-        self.os().get_ref().as_raw_fd()
+        self.inner.os_or_panic().as_raw_fd()
     }
 }
 

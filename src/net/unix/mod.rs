@@ -53,16 +53,6 @@ impl UCred {
     }
 }
 
-/// The credentials of this process: a simulated peer is always this process.
-fn own_cred() -> std::io::Result<UCred> {
-    crate::rt::os::own_cred().map(UCred::from)
-}
-
-/// `SO_PEERCRED`, on the platforms that have it.
-fn peer_cred(fd: std::os::fd::BorrowedFd<'_>) -> std::io::Result<UCred> {
-    crate::rt::os::peer_cred(fd).map(UCred::from)
-}
-
 impl From<crate::rt::os::Cred> for UCred {
     fn from(cred: crate::rt::os::Cred) -> UCred {
         UCred {

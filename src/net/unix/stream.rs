@@ -13,8 +13,7 @@ use socket2::{Domain, SockAddr, Socket, Type};
 
 use super::UCred;
 use crate::io::{Interest, Ready};
-use crate::net::stream::{read_traits, write_traits, Conn};
-use crate::rt::simulation::{self, SimAddr, SimStream};
+use crate::net::stream::{read_traits, write_traits, Conn, Endpoint};
 use crate::rt::{Direction, Io};
 use crate::Backend;
 
@@ -58,11 +57,8 @@ impl UnixStream {
     ///
     /// See [`UnixListener`](crate::net::UnixListener).
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        if crate::rt::simulated() {
-            let path = path.as_ref().to_path_buf();
-            return simulation::connect(SimAddr::Unix(Some(path)))
-                .await
-                .map(UnixStream::simulated);
+        if let Some(simulated) = Conn::connect_simulated(Endpoint::Unix(path.as_ref())).await {
+            return simulated.map(|conn| UnixStream { conn });
         }
         let addr = SockAddr::unix(path)?;
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
@@ -85,12 +81,6 @@ impl UnixStream {
         Ok(UnixStream { conn: Conn::Os(io) })
     }
 
-    pub(crate) fn simulated(stream: SimStream) -> UnixStream {
-        UnixStream {
-            conn: Conn::Sim(stream),
-        }
-    }
-
     /// A pair of connected streams (not async, as in tokio).
     ///
     /// # Errors
@@ -101,9 +91,8 @@ impl UnixStream {
     ///
     /// See [`UnixStream`].
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
-        if crate::rt::simulated() {
-            let (a, b) = SimStream::unix_pair();
-            return Ok((UnixStream::simulated(a), UnixStream::simulated(b)));
+        if let Some((a, b)) = Conn::pair_simulated() {
+            return Ok((UnixStream { conn: a }, UnixStream { conn: b }));
         }
         let (a, b) = std::os::unix::net::UnixStream::pair()?;
         Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
@@ -127,12 +116,10 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
-        if crate::rt::simulated() {
-            return Err(simulation::no_descriptor());
-        }
+        crate::net::stream::no_descriptor_in_simulation()?;
         stream.set_nonblocking(true)?;
         Ok(UnixStream {
-            conn: Conn::Os(Io::new(stream)?),
+            conn: Conn::from_os(stream)?,
         })
     }
 
@@ -146,10 +133,7 @@ impl UnixStream {
     ///
     /// See [`from_std`](UnixStream::from_std).
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
-        match self.conn {
-            Conn::Os(io) => io.into_inner(),
-            Conn::Sim(_) => Err(simulation::no_descriptor()),
-        }
+        self.conn.into_os()
     }
 
     /// The local address (unnamed for a client or a pair).
@@ -169,10 +153,8 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.conn {
-            Conn::Os(io) => io.get_ref().local_addr(),
-            Conn::Sim(sim) => sim.local_addr().unix(),
-        }
+        self.conn
+            .local_addr(std::os::unix::net::UnixStream::local_addr)
     }
 
     /// The peer's address.
@@ -185,10 +167,8 @@ impl UnixStream {
     ///
     /// See [`local_addr`](UnixStream::local_addr).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        match &self.conn {
-            Conn::Os(io) => io.get_ref().peer_addr(),
-            Conn::Sim(sim) => sim.peer_addr().unix(),
-        }
+        self.conn
+            .peer_addr(std::os::unix::net::UnixStream::peer_addr)
     }
 
     /// The peer's credentials when it connected (`SO_PEERCRED`).
@@ -210,10 +190,7 @@ impl UnixStream {
     /// # }).unwrap();
     /// ```
     pub fn peer_cred(&self) -> io::Result<UCred> {
-        match &self.conn {
-            Conn::Os(io) => super::peer_cred(io.get_ref().as_fd()),
-            Conn::Sim(_) => super::own_cred(),
-        }
+        self.conn.peer_cred().map(UCred::from)
     }
 
     /// Waits until the stream is ready for one of `interest`'s directions.

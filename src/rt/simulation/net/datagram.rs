@@ -9,7 +9,7 @@ use super::{
     bind_ip, chance, claim_path, lock, path_fits, place, register, wake_all, Key, SimAddr,
 };
 use crate::rt::simulation::World;
-use crate::rt::Direction;
+use crate::rt::{DatagramOptions, Direction};
 
 pub(super) struct DatagramState {
     local: SimAddr,
@@ -33,28 +33,6 @@ pub(crate) struct SimDatagram {
     key: Option<Key>,
     world: Arc<World>,
     options: Mutex<DatagramOptions>,
-}
-
-/// Options a program sets on a simulated datagram socket and reads back; they change nothing.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct DatagramOptions {
-    pub(crate) broadcast: bool,
-    pub(crate) ttl: u32,
-    pub(crate) multicast_loop_v4: bool,
-    pub(crate) multicast_ttl_v4: u32,
-    pub(crate) multicast_loop_v6: bool,
-}
-
-impl Default for DatagramOptions {
-    fn default() -> Self {
-        DatagramOptions {
-            broadcast: false,
-            ttl: 64,
-            multicast_loop_v4: true,
-            multicast_ttl_v4: 1,
-            multicast_loop_v6: true,
-        }
-    }
 }
 
 /// Joining or leaving a group: `EINVAL` for an address that is not a multicast one, as the OS

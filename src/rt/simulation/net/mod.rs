@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Waker;
 
 use super::world::World;
+pub(crate) use crate::rt::contract::StreamOptions;
 
 // The core above the parts: addresses, the registry and links in this file; each kind of socket,
 // the resolver and the fault injection in a file of its own.
@@ -98,25 +99,6 @@ pub(crate) fn no_descriptor() -> io::Error {
         "anyrt: the simulation has no OS descriptors: `AsyncFd`, `from_std`, `into_std` and \
          `try_io` are not available on its sockets",
     )
-}
-
-/// Options a program sets on a simulated stream and reads back; they change nothing else,
-/// except a zero linger, which makes dropping the stream reset the connection.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct StreamOptions {
-    pub(crate) nodelay: bool,
-    pub(crate) ttl: u32,
-    pub(crate) linger: Option<std::time::Duration>,
-}
-
-impl Default for StreamOptions {
-    fn default() -> Self {
-        StreamOptions {
-            nodelay: false,
-            ttl: 64,
-            linger: None,
-        }
-    }
 }
 
 /// A host and an address family (true for IPv6): where IP sockets are registered.
