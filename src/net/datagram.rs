@@ -263,7 +263,22 @@ impl<S: Source> Datagram<S> {
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
         datagram!(self,
             io => crate::io::ready(io, interest).await,
-            sim => Ok(std::future::poll_fn(|cx| sim.poll_ready_for(interest, cx)).await),
+            // Writable always, readable with a datagram or an error queued.
+            sim => Ok(std::future::poll_fn(|cx| {
+                let mut ready = Ready::EMPTY;
+                if interest.is_writable() {
+                    ready = ready | Ready::WRITABLE;
+                }
+                if interest.is_readable() && sim.poll_ready(Direction::Read, cx).is_ready() {
+                    ready = ready | Ready::READABLE;
+                }
+                if ready.is_empty() {
+                    Poll::Pending
+                } else {
+                    Poll::Ready(ready)
+                }
+            })
+            .await),
         )
     }
 

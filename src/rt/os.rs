@@ -28,7 +28,8 @@ pub(crate) fn peer_cred(fd: BorrowedFd<'_>) -> io::Result<Cred> {
     }
     #[cfg(not(any(feature = "rt-async-std", feature = "rt-smol", feature = "rt-sim")))]
     {
-        super::tokio::peer_cred(fd)
+        let (pid, uid, gid) = super::tokio::peer_cred(fd)?;
+        Ok(Cred { pid, uid, gid })
     }
 }
 

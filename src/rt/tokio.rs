@@ -584,14 +584,11 @@ fn poll_io<S: Source, R>(
     any(target_os = "linux", target_os = "android"),
     not(any(feature = "rt-async-std", feature = "rt-smol", feature = "rt-sim"))
 ))]
-pub(crate) fn peer_cred(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<super::os::Cred> {
+/// Returns the peer's process id, user id and group id.
+pub(crate) fn peer_cred(fd: std::os::fd::BorrowedFd<'_>) -> io::Result<(Option<i32>, u32, u32)> {
     let std = std::os::unix::net::UnixStream::from(fd.try_clone_to_owned()?);
     let _entered = enter_if_needed();
     let stream = ::tokio::net::UnixStream::from_std(std)?;
     let cred = stream.peer_cred()?;
-    Ok(super::os::Cred {
-        pid: cred.pid(),
-        uid: cred.uid(),
-        gid: cred.gid(),
-    })
+    Ok((cred.pid(), cred.uid(), cred.gid()))
 }

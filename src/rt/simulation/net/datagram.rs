@@ -126,27 +126,6 @@ impl SimDatagram {
         }
     }
 
-    /// Readiness for `interest`: writable always, readable with a datagram or error queued.
-    pub(crate) fn poll_ready_for(
-        &self,
-        interest: crate::io::Interest,
-        cx: &mut Context<'_>,
-    ) -> Poll<crate::io::Ready> {
-        use crate::io::Ready;
-        let mut ready = Ready::EMPTY;
-        if interest.is_writable() {
-            ready = ready | Ready::WRITABLE;
-        }
-        if interest.is_readable() && self.poll_ready(Direction::Read, cx).is_ready() {
-            ready = ready | Ready::READABLE;
-        }
-        if ready.is_empty() {
-            Poll::Pending
-        } else {
-            Poll::Ready(ready)
-        }
-    }
-
     /// Sends only to, and receives only from, `peer`.
     pub(crate) fn connect(&self, peer: SimAddr) -> io::Result<()> {
         match &peer {

@@ -346,10 +346,13 @@ pub(crate) fn bind_addr(addr: SocketAddr) -> io::Result<SocketAddr> {
     }
 }
 
-/// Waits, in virtual time, for `nanos`.
+/// Waits, in virtual time, for `nanos`: on the simulation's own timer, as `anyrt::time::sleep`
+/// would under it.
 async fn travel(nanos: u64) {
     if nanos > 0 {
-        crate::time::sleep(std::time::Duration::from_nanos(nanos)).await;
+        let deadline = World::expect().now() + std::time::Duration::from_nanos(nanos);
+        let mut timer = std::pin::pin!(crate::rt::simulation::timer::Timer::new(deadline));
+        std::future::poll_fn(|cx| timer.as_mut().poll(cx)).await;
     }
 }
 
