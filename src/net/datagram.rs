@@ -3,7 +3,7 @@
 //!
 //! This file is the datagrams' seam with the simulation, as `stream.rs` is the streams': the
 //! simulated variant of [`Datagram`] and every arm on it exist only under `rt-sim` (through
-//! [`datagram!`]). `UdpSocket` and `UnixDatagram` never name the simulation; they pass the
+//! `seam!`). `UdpSocket` and `UnixDatagram` never name the simulation; they pass the
 //! system call to make on an OS socket, and the seam makes it, or asks the simulation instead.
 
 use std::io;
@@ -25,17 +25,6 @@ pub(crate) enum Datagram<S: Source> {
     Os(Io<S>),
     #[cfg(feature = "rt-sim")]
     Sim(SimDatagram),
-}
-
-/// Matches a [`Datagram`]: the OS arm, and the simulated arm, which exists only under `rt-sim`.
-macro_rules! datagram {
-    ($socket:expr, $io:pat => $os:expr, $sim:pat => $simulated:expr $(,)?) => {
-        match $socket {
-            Datagram::Os($io) => $os,
-            #[cfg(feature = "rt-sim")]
-            Datagram::Sim($sim) => $simulated,
-        }
-    };
 }
 
 impl<S: Source> Datagram<S> {
@@ -69,12 +58,12 @@ impl<S: Source> Datagram<S> {
 
     /// Deregisters the OS socket; `Unsupported` for a simulated one.
     pub(crate) fn into_os(self) -> io::Result<S> {
-        datagram!(self, io => io.into_inner(), _ => Err(crate::rt::simulation::no_descriptor()))
+        seam!(Datagram, self, io => io.into_inner(), _ => Err(crate::rt::simulation::no_descriptor()))
     }
 
     /// The registered OS socket, or `Unsupported` for a simulated one.
     pub(crate) fn os(&self) -> io::Result<&Io<S>> {
-        datagram!(self, io => Ok(io), _ => Err(crate::rt::simulation::no_descriptor()))
+        seam!(Datagram, self, io => Ok(io), _ => Err(crate::rt::simulation::no_descriptor()))
     }
 
     /// The registered OS socket.
@@ -82,14 +71,14 @@ impl<S: Source> Datagram<S> {
     /// # Panics
     /// For a simulated socket, which has no descriptor (`AsFd`).
     pub(crate) fn os_or_panic(&self) -> &S {
-        datagram!(self, io => io.get_ref(), _ => panic!(
+        seam!(Datagram, self, io => io.get_ref(), _ => panic!(
             "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
              `AsRawFd`)"
         ))
     }
 
     pub(crate) fn backend(&self) -> Backend {
-        datagram!(self, io => io.backend(), _ => Backend::Sim)
+        seam!(Datagram, self, io => io.backend(), _ => Backend::Sim)
     }
 
     /// Sets the default peer: `os` on an OS socket.
@@ -98,7 +87,7 @@ impl<S: Source> Datagram<S> {
         _to: Endpoint<'_>,
         os: impl FnOnce(&S) -> io::Result<()>,
     ) -> io::Result<()> {
-        datagram!(self, io => os(io.get_ref()), sim => sim.connect(_to.into()))
+        seam!(Datagram, self, io => os(io.get_ref()), sim => sim.connect(_to.into()))
     }
 
     /// Sends to the connected peer, waiting for room: `os` on an OS socket.
@@ -108,7 +97,7 @@ impl<S: Source> Datagram<S> {
         os: impl Fn(&S, &[u8]) -> io::Result<usize> + Send + Sync,
     ) -> io::Result<usize> {
         coop::cooperative(async {
-            datagram!(self,
+            seam!(Datagram, self,
                 io => io.io(Direction::Write, |s| os(s, buf)).await,
                 sim => sim.send(buf),
             )
@@ -124,7 +113,7 @@ impl<S: Source> Datagram<S> {
         os: impl Fn(&S, &[u8]) -> io::Result<usize> + Send + Sync,
     ) -> io::Result<usize> {
         coop::cooperative(async {
-            datagram!(self,
+            seam!(Datagram, self,
                 io => io.io(Direction::Write, |s| os(s, buf)).await,
                 sim => sim.send_to(buf, &_to.into()),
             )
@@ -141,7 +130,7 @@ impl<S: Source> Datagram<S> {
         mut os: impl FnMut(&S, &mut [u8]) -> io::Result<(usize, A)> + Send,
     ) -> io::Result<(usize, A)> {
         coop::cooperative(async {
-            datagram!(self,
+            seam!(Datagram, self,
                 io => io.io(Direction::Read, |s| os(s, buf)).await,
                 sim => from_sim(std::future::poll_fn(|cx| sim.poll_recv_from(cx, buf, _peek)).await),
             )
@@ -156,7 +145,7 @@ impl<S: Source> Datagram<S> {
         mut os: impl FnMut(&S, &mut [u8]) -> io::Result<usize> + Send,
     ) -> io::Result<usize> {
         coop::cooperative(async {
-            datagram!(self,
+            seam!(Datagram, self,
                 io => io.io(Direction::Read, |s| os(s, buf)).await,
                 sim => std::future::poll_fn(|cx| sim.poll_recv_from(cx, buf, false))
                     .await
@@ -176,7 +165,7 @@ impl<S: Source> Datagram<S> {
         os: impl FnMut(&S) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
         coop::poll_cooperative(cx, |cx| {
-            datagram!(self,
+            seam!(Datagram, self,
                 io => io.poll_io(Direction::Write, cx, os),
                 sim => Poll::Ready(match _to {
                     Some(to) => sim.send_to(_buf, &to.into()),
@@ -194,7 +183,7 @@ impl<S: Source> Datagram<S> {
         mut os: impl FnMut(&S, &mut [u8]) -> io::Result<(usize, A)>,
     ) -> Poll<io::Result<(usize, A)>> {
         coop::poll_cooperative(cx, |cx| {
-            datagram!(self,
+            seam!(Datagram, self,
                 io => io.poll_io(Direction::Read, cx, |s| os(s, buf)),
                 sim => sim.poll_recv_from(cx, buf, false).map(from_sim),
             )
@@ -209,7 +198,7 @@ impl<S: Source> Datagram<S> {
         mut os: impl FnMut(&S, &mut [u8]) -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
         coop::poll_cooperative(cx, |cx| {
-            datagram!(self,
+            seam!(Datagram, self,
                 io => io.poll_io(Direction::Read, cx, |s| os(s, buf)),
                 sim => sim.poll_recv_from(cx, buf, false).map(|r| r.map(|(n, _)| n)),
             )
@@ -224,7 +213,7 @@ impl<S: Source> Datagram<S> {
         _to: Option<Endpoint<'_>>,
         os: impl FnOnce(&S) -> io::Result<usize>,
     ) -> io::Result<usize> {
-        datagram!(self,
+        seam!(Datagram, self,
             io => io.try_io(Direction::Write, os),
             sim => match _to {
                 Some(to) => sim.send_to(_buf, &to.into()),
@@ -241,7 +230,7 @@ impl<S: Source> Datagram<S> {
         _peek: bool,
         os: impl FnOnce(&S, &mut [u8]) -> io::Result<(usize, A)>,
     ) -> io::Result<(usize, A)> {
-        datagram!(self,
+        seam!(Datagram, self,
             io => io.try_io(Direction::Read, |s| os(s, buf)),
             sim => from_sim(now(|cx| sim.poll_recv_from(cx, buf, _peek))),
         )
@@ -253,7 +242,7 @@ impl<S: Source> Datagram<S> {
         buf: &mut [u8],
         os: impl FnOnce(&S, &mut [u8]) -> io::Result<usize>,
     ) -> io::Result<usize> {
-        datagram!(self,
+        seam!(Datagram, self,
             io => io.try_io(Direction::Read, |s| os(s, buf)),
             sim => now(|cx| sim.poll_recv_from(cx, buf, false)).map(|(n, _)| n),
         )
@@ -261,7 +250,7 @@ impl<S: Source> Datagram<S> {
 
     /// Waits until the socket is ready for one of `interest`'s directions.
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        datagram!(self,
+        seam!(Datagram, self,
             io => crate::io::ready(io, interest).await,
             // Writable always, readable with a datagram or an error queued.
             sim => Ok(std::future::poll_fn(|cx| {
@@ -284,7 +273,7 @@ impl<S: Source> Datagram<S> {
 
     /// Waits until the socket is ready in `direction`; a simulated socket can always send.
     pub(crate) async fn ready_in(&self, direction: Direction) -> io::Result<()> {
-        datagram!(self,
+        seam!(Datagram, self,
             io => io.ready(direction).await,
             sim => {
                 if direction == Direction::Read {
@@ -301,7 +290,7 @@ impl<S: Source> Datagram<S> {
         direction: Direction,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        datagram!(self,
+        seam!(Datagram, self,
             io => io.poll_ready(direction, cx),
             sim => match direction {
                 Direction::Read => sim.poll_ready(Direction::Read, cx).map(Ok),
@@ -315,7 +304,7 @@ impl<S: Source> Datagram<S> {
         &self,
         os: impl FnOnce(&S) -> io::Result<A>,
     ) -> io::Result<A> {
-        datagram!(self, io => os(io.get_ref()), sim => A::from_sim(&sim.local_addr()))
+        seam!(Datagram, self, io => os(io.get_ref()), sim => A::from_sim(&sim.local_addr()))
     }
 
     /// The connected peer's address: `os`'s answer for an OS socket.
@@ -323,7 +312,7 @@ impl<S: Source> Datagram<S> {
         &self,
         os: impl FnOnce(&S) -> io::Result<A>,
     ) -> io::Result<A> {
-        datagram!(self, io => os(io.get_ref()), sim => A::from_sim(&sim.peer_addr()?))
+        seam!(Datagram, self, io => os(io.get_ref()), sim => A::from_sim(&sim.peer_addr()?))
     }
 
     /// A socket option: `os` on an OS socket; on a simulated one, `simulated` on the options it
@@ -333,7 +322,7 @@ impl<S: Source> Datagram<S> {
         os: impl FnOnce(&S) -> io::Result<T>,
         _simulated: impl FnOnce(&mut DatagramOptions) -> T,
     ) -> io::Result<T> {
-        datagram!(self, io => os(io.get_ref()), sim => Ok(_simulated(&mut sim.options())))
+        seam!(Datagram, self, io => os(io.get_ref()), sim => Ok(_simulated(&mut sim.options())))
     }
 
     /// Joins or leaves a multicast group: `os` on an OS socket; a simulated socket checks the
@@ -343,7 +332,7 @@ impl<S: Source> Datagram<S> {
         _is_multicast: bool,
         os: impl FnOnce(&S) -> io::Result<()>,
     ) -> io::Result<()> {
-        datagram!(self,
+        seam!(Datagram, self,
             io => os(io.get_ref()),
             _ => crate::rt::simulation::net::check_multicast(_is_multicast),
         )

@@ -3,7 +3,7 @@
 //!
 //! This file is the listeners' seam with the simulation, as `stream.rs` is the streams': the
 //! simulated variant of [`Listener`] and every arm on it exist only under `rt-sim` (through
-//! [`listener!`]). `TcpListener` and `UnixListener` never name the simulation.
+//! `seam!`). `TcpListener` and `UnixListener` never name the simulation.
 
 use std::io;
 use std::task::{ready, Context, Poll};
@@ -24,6 +24,10 @@ pub(crate) trait StdListener: Source {
 
     /// `accept(2)`.
     fn accept_std(&self) -> io::Result<(Self::Stream, Self::Addr)>;
+    /// Switches the listener to non-blocking mode.
+    fn set_nonblocking_std(&self) -> io::Result<()>;
+    /// Switches a stream it accepted to non-blocking mode, before it is registered.
+    fn stream_nonblocking(stream: &Self::Stream) -> io::Result<()>;
 }
 
 impl StdListener for std::net::TcpListener {
@@ -33,6 +37,14 @@ impl StdListener for std::net::TcpListener {
     fn accept_std(&self) -> io::Result<(Self::Stream, Self::Addr)> {
         self.accept()
     }
+
+    fn set_nonblocking_std(&self) -> io::Result<()> {
+        self.set_nonblocking(true)
+    }
+
+    fn stream_nonblocking(stream: &Self::Stream) -> io::Result<()> {
+        stream.set_nonblocking(true)
+    }
 }
 
 impl StdListener for std::os::unix::net::UnixListener {
@@ -41,6 +53,14 @@ impl StdListener for std::os::unix::net::UnixListener {
 
     fn accept_std(&self) -> io::Result<(Self::Stream, Self::Addr)> {
         self.accept()
+    }
+
+    fn set_nonblocking_std(&self) -> io::Result<()> {
+        self.set_nonblocking(true)
+    }
+
+    fn stream_nonblocking(stream: &Self::Stream) -> io::Result<()> {
+        stream.set_nonblocking(true)
     }
 }
 
@@ -53,17 +73,6 @@ pub(crate) enum Listener<L: Source> {
     Os(Io<L>),
     #[cfg(feature = "rt-sim")]
     Sim(SimListener),
-}
-
-/// Matches a [`Listener`]: the OS arm, and the simulated arm, which exists only under `rt-sim`.
-macro_rules! listener {
-    ($listener:expr, $io:pat => $os:expr, $sim:pat => $simulated:expr $(,)?) => {
-        match $listener {
-            Listener::Os($io) => $os,
-            #[cfg(feature = "rt-sim")]
-            Listener::Sim($sim) => $simulated,
-        }
-    };
 }
 
 impl<L: StdListener> Listener<L> {
@@ -88,51 +97,41 @@ impl<L: StdListener> Listener<L> {
 
     /// Registers an OS listener, switched to non-blocking mode; `Unsupported` under the
     /// simulation, which has no OS descriptors.
-    pub(crate) fn from_os(
-        listener: L,
-        set_nonblocking: fn(&L) -> io::Result<()>,
-    ) -> io::Result<Self> {
+    pub(crate) fn from_os(listener: L) -> io::Result<Self> {
         crate::net::stream::no_descriptor_in_simulation()?;
-        set_nonblocking(&listener)?;
+        listener.set_nonblocking_std()?;
         Ok(Listener::Os(Io::new(listener)?))
     }
 
     /// Deregisters the OS listener; `Unsupported` for a simulated one.
     pub(crate) fn into_os(self) -> io::Result<L> {
-        listener!(self, io => io.into_inner(), _ => Err(crate::rt::simulation::no_descriptor()))
+        seam!(Listener, self, io => io.into_inner(), _ => Err(crate::rt::simulation::no_descriptor()))
     }
 
     /// Waits for a connection. An OS stream accepted is switched to non-blocking mode and
     /// registered.
-    pub(crate) async fn accept(
-        &self,
-        set_nonblocking: fn(&L::Stream) -> io::Result<()>,
-    ) -> io::Result<Accepted<L>> {
-        listener!(self,
+    pub(crate) async fn accept(&self) -> io::Result<Accepted<L>> {
+        seam!(Listener, self,
             io => {
                 let accepted = io.io(Direction::Read, |l| l.accept_std());
                 let (stream, addr) = coop::cooperative(accepted).await?;
-                set_nonblocking(&stream)?;
+                L::stream_nonblocking(&stream)?;
                 Ok((Conn::from_os(stream)?, addr))
             },
             // `poll_accept` spends the budget.
-            _ => std::future::poll_fn(|cx| self.poll_accept(cx, set_nonblocking)).await,
+            _ => std::future::poll_fn(|cx| self.poll_accept(cx)).await,
         )
     }
 
     /// Polls for a connection, as [`accept`](Listener::accept) waits for one.
-    pub(crate) fn poll_accept(
-        &self,
-        cx: &mut Context<'_>,
-        set_nonblocking: fn(&L::Stream) -> io::Result<()>,
-    ) -> Poll<io::Result<Accepted<L>>> {
+    pub(crate) fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<Accepted<L>>> {
         coop::poll_cooperative(cx, |cx| {
-            listener!(self,
+            seam!(Listener, self,
                 io => {
                     let (stream, addr) =
                         ready!(io.poll_io(Direction::Read, cx, |l| l.accept_std()))?;
                     Poll::Ready(
-                        set_nonblocking(&stream)
+                        L::stream_nonblocking(&stream)
                             .and_then(|()| Conn::from_os(stream))
                             .map(|conn| (conn, addr)),
                     )
@@ -150,12 +149,12 @@ impl<L: StdListener> Listener<L> {
         &self,
         os: impl FnOnce(&L) -> io::Result<L::Addr>,
     ) -> io::Result<L::Addr> {
-        listener!(self, io => os(io.get_ref()), sim => L::Addr::from_sim(&sim.local_addr()))
+        seam!(Listener, self, io => os(io.get_ref()), sim => L::Addr::from_sim(&sim.local_addr()))
     }
 
     /// The TTL of the packets sent: `os`'s answer for an OS listener.
     pub(crate) fn ttl(&self, os: impl FnOnce(&L) -> io::Result<u32>) -> io::Result<u32> {
-        listener!(self, io => os(io.get_ref()), sim => Ok(sim.ttl()))
+        seam!(Listener, self, io => os(io.get_ref()), sim => Ok(sim.ttl()))
     }
 
     /// Sets the TTL: with `os` on an OS listener.
@@ -164,14 +163,14 @@ impl<L: StdListener> Listener<L> {
         _ttl: u32,
         os: impl FnOnce(&L) -> io::Result<()>,
     ) -> io::Result<()> {
-        listener!(self, io => os(io.get_ref()), sim => {
+        seam!(Listener, self, io => os(io.get_ref()), sim => {
             sim.set_ttl(_ttl);
             Ok(())
         })
     }
 
     pub(crate) fn backend(&self) -> Backend {
-        listener!(self, io => io.backend(), _ => Backend::Sim)
+        seam!(Listener, self, io => io.backend(), _ => Backend::Sim)
     }
 
     /// The registered OS listener.
@@ -179,7 +178,7 @@ impl<L: StdListener> Listener<L> {
     /// # Panics
     /// For a simulated listener, which has no descriptor (`AsFd`).
     pub(crate) fn os_or_panic(&self) -> &L {
-        listener!(self, io => io.get_ref(), _ => panic!(
+        seam!(Listener, self, io => io.get_ref(), _ => panic!(
             "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
              `AsRawFd`)"
         ))

@@ -26,6 +26,19 @@
 
 use std::io;
 
+/// `match` on one of the socket enums of `net` (`Conn`, `Listener`, `Datagram`, `TcpSocket`'s
+/// `Inner`): its `Os` arm, and its `Sim` arm, which exists only under `rt-sim`. The one place
+/// the simulated variants' arms are gated; defined before the modules, which use it.
+macro_rules! seam {
+    ($Enum:ident, $value:expr, $os:pat => $on_os:expr, $sim:pat => $on_sim:expr $(,)?) => {
+        match $value {
+            $Enum::Os($os) => $on_os,
+            #[cfg(feature = "rt-sim")]
+            $Enum::Sim($sim) => $on_sim,
+        }
+    };
+}
+
 mod addr;
 pub(crate) mod datagram;
 pub(crate) mod listener;

@@ -6,7 +6,7 @@
 //! backend, so byte counts, EOF and error kinds cannot differ between backends.
 //!
 //! This file is the streams' seam with the simulation: [`Conn`] has a simulated variant only
-//! under `rt-sim`, every `match` on it goes through [`conn!`], where that arm is gated, and what
+//! under `rt-sim`, every `match` on it goes through `seam!` (in `net/mod.rs`), where that arm is gated, and what
 //! else the simulation needs (connecting in its network, its addresses, its stream options)
 //! sits in the gated module `sim` at the end. `TcpStream` and `UnixStream` never name it.
 
@@ -49,17 +49,6 @@ pub(crate) enum Conn<S: Source> {
     Os(Io<S>),
     #[cfg(feature = "rt-sim")]
     Sim(SimStream),
-}
-
-/// Matches a [`Conn`]: the OS arm, and the simulated arm, which exists only under `rt-sim`.
-macro_rules! conn {
-    ($conn:expr, $io:pat => $os:expr, $sim:pat => $simulated:expr $(,)?) => {
-        match $conn {
-            Conn::Os($io) => $os,
-            #[cfg(feature = "rt-sim")]
-            Conn::Sim($sim) => $simulated,
-        }
-    };
 }
 
 /// Where a socket connects, binds or sends to, in either family: what the simulation is told.
@@ -121,7 +110,7 @@ impl<S: Source> Conn<S> {
 
     /// Deregisters the OS stream; `Unsupported` for a simulated one.
     pub(crate) fn into_os(self) -> io::Result<S> {
-        conn!(self, io => io.into_inner(), _ => Err(crate::rt::simulation::no_descriptor()))
+        seam!(Conn, self, io => io.into_inner(), _ => Err(crate::rt::simulation::no_descriptor()))
     }
 
     /// The local address: `os`'s answer for an OS stream.
@@ -129,7 +118,7 @@ impl<S: Source> Conn<S> {
         &self,
         os: impl FnOnce(&S) -> io::Result<A>,
     ) -> io::Result<A> {
-        conn!(self, io => os(io.get_ref()), sim => A::from_sim(sim.local_addr()))
+        seam!(Conn, self, io => os(io.get_ref()), sim => A::from_sim(sim.local_addr()))
     }
 
     /// The peer's address: `os`'s answer for an OS stream.
@@ -137,7 +126,7 @@ impl<S: Source> Conn<S> {
         &self,
         os: impl FnOnce(&S) -> io::Result<A>,
     ) -> io::Result<A> {
-        conn!(self, io => os(io.get_ref()), sim => A::from_sim(sim.peer_addr()))
+        seam!(Conn, self, io => os(io.get_ref()), sim => A::from_sim(sim.peer_addr()))
     }
 
     /// A socket option: `os` on an OS stream; on a simulated one, `simulated` on the options it
@@ -147,7 +136,7 @@ impl<S: Source> Conn<S> {
         os: impl FnOnce(&S) -> io::Result<T>,
         _simulated: impl FnOnce(&mut StreamOptions) -> T,
     ) -> io::Result<T> {
-        conn!(self, io => os(io.get_ref()), sim => Ok(_simulated(&mut sim.options())))
+        seam!(Conn, self, io => os(io.get_ref()), sim => Ok(_simulated(&mut sim.options())))
     }
 
     /// The peer's credentials, for a Unix stream; a simulated peer is always this process.
@@ -156,7 +145,7 @@ impl<S: Source> Conn<S> {
     where
         S: std::os::fd::AsFd,
     {
-        conn!(self, io => crate::rt::os::peer_cred(io.get_ref().as_fd()), _ => crate::rt::os::own_cred())
+        seam!(Conn, self, io => crate::rt::os::peer_cred(io.get_ref().as_fd()), _ => crate::rt::os::own_cred())
     }
 }
 
@@ -192,7 +181,7 @@ where
 {
     /// The registered OS socket, or `Unsupported` for a simulated one.
     pub(crate) fn os(&self) -> io::Result<&Io<S>> {
-        conn!(self, io => Ok(io), _ => Err(crate::rt::simulation::no_descriptor()))
+        seam!(Conn, self, io => Ok(io), _ => Err(crate::rt::simulation::no_descriptor()))
     }
 
     /// The registered OS socket.
@@ -200,14 +189,14 @@ where
     /// # Panics
     /// For a simulated socket, which has no descriptor (`AsFd`).
     pub(crate) fn os_or_panic(&self) -> &Io<S> {
-        conn!(self, io => io, _ => panic!(
+        seam!(Conn, self, io => io, _ => panic!(
             "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
              `AsRawFd`)"
         ))
     }
 
     pub(crate) fn backend(&self) -> Backend {
-        conn!(self, io => io.backend(), _ => Backend::Sim)
+        seam!(Conn, self, io => io.backend(), _ => Backend::Sim)
     }
 
     // Reads, writes and peeks spend the task's cooperative budget here, for every backend and
@@ -220,7 +209,7 @@ where
         buf: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         coop::poll_cooperative(cx, |cx| {
-            conn!(self,
+            seam!(Conn, self,
                 io => io.poll_io(Direction::Read, cx, |s| (&*s).read(buf)),
                 sim => sim.poll_read(cx, buf, false),
             )
@@ -229,7 +218,7 @@ where
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         coop::poll_cooperative(cx, |cx| {
-            conn!(self,
+            seam!(Conn, self,
                 io => io.poll_io(Direction::Write, cx, |s| (&*s).write(buf)),
                 sim => sim.poll_write(cx, buf),
             )
@@ -242,7 +231,7 @@ where
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         coop::poll_cooperative(cx, |cx| {
-            conn!(self,
+            seam!(Conn, self,
                 io => io.poll_io(Direction::Write, cx, |s| (&*s).write_vectored(bufs)),
                 sim => sim.poll_write_vectored(cx, bufs),
             )
@@ -253,7 +242,7 @@ where
     /// needed. A peer that already closed or reset (`NotConnected` on some systems) leaves the
     /// write half shut all the same, so that is `Ok`.
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
-        conn!(self,
+        seam!(Conn, self,
             io => match io.get_ref().shutdown_std(Shutdown::Write) {
                 Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
                 result => result,
@@ -269,7 +258,7 @@ where
         peek_os: fn(&S, &mut [u8]) -> io::Result<usize>,
     ) -> io::Result<usize> {
         coop::cooperative(async {
-            conn!(self,
+            seam!(Conn, self,
                 io => io.io(Direction::Read, |s| peek_os(s, buf)).await,
                 sim => std::future::poll_fn(|cx| sim.poll_read(cx, buf, true)).await,
             )
@@ -282,11 +271,11 @@ where
         direction: Direction,
         cx: &mut Context<'_>,
     ) -> Poll<io::Result<()>> {
-        conn!(self, io => io.poll_ready(direction, cx), sim => sim.poll_ready(direction, cx).map(Ok))
+        seam!(Conn, self, io => io.poll_ready(direction, cx), sim => sim.poll_ready(direction, cx).map(Ok))
     }
 
     pub(crate) async fn ready_in(&self, direction: Direction) -> io::Result<()> {
-        conn!(self,
+        seam!(Conn, self,
             io => io.ready(direction).await,
             sim => {
                 std::future::poll_fn(|cx| sim.poll_ready(direction, cx)).await;
@@ -296,7 +285,7 @@ where
     }
 
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        conn!(self,
+        seam!(Conn, self,
             io => crate::io::ready(io, interest).await,
             sim => Ok(std::future::poll_fn(|cx| {
                 let mut ready = Ready::EMPTY;
@@ -318,7 +307,7 @@ where
 
     /// Reads what is queued now; `WouldBlock` if nothing is.
     pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        conn!(self,
+        seam!(Conn, self,
             io => io.try_io(Direction::Read, |s| (&*s).read(buf)),
             sim => now(|cx| sim.poll_read(cx, buf, false)),
         )
@@ -326,7 +315,7 @@ where
 
     /// Like [`try_read`](Conn::try_read), into several buffers.
     pub(crate) fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        conn!(self,
+        seam!(Conn, self,
             io => io.try_io(Direction::Read, |s| (&*s).read_vectored(bufs)),
             sim => {
                 let buf = bufs.iter_mut().find(|b| !b.is_empty());
@@ -337,7 +326,7 @@ where
 
     /// Writes what fits now; `WouldBlock` if nothing does.
     pub(crate) fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        conn!(self,
+        seam!(Conn, self,
             io => io.try_io(Direction::Write, |s| (&*s).write(buf)),
             sim => now(|cx| sim.poll_write(cx, buf)),
         )
@@ -345,7 +334,7 @@ where
 
     /// Like [`try_write`](Conn::try_write), from several buffers.
     pub(crate) fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        conn!(self,
+        seam!(Conn, self,
             io => io.try_io(Direction::Write, |s| (&*s).write_vectored(bufs)),
             sim => now(|cx| sim.poll_write_vectored(cx, bufs)),
         )

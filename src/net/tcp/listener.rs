@@ -89,7 +89,7 @@ impl TcpListener {
     /// ```
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener {
-            inner: Listener::from_os(listener, |l| l.set_nonblocking(true))?,
+            inner: Listener::from_os(listener)?,
         })
     }
 
@@ -130,7 +130,7 @@ impl TcpListener {
     ///
     /// See [`TcpListener`].
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
-        let (conn, addr) = self.inner.accept(nonblocking).await?;
+        let (conn, addr) = self.inner.accept().await?;
         Ok((TcpStream { conn }, addr))
     }
 
@@ -155,7 +155,7 @@ impl TcpListener {
     /// # }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        let (conn, addr) = ready!(self.inner.poll_accept(cx, nonblocking))?;
+        let (conn, addr) = ready!(self.inner.poll_accept(cx))?;
         Poll::Ready(Ok((TcpStream { conn }, addr)))
     }
 
@@ -266,11 +266,6 @@ impl TcpListener {
     pub(crate) fn from_listener(inner: Listener<std::net::TcpListener>) -> TcpListener {
         TcpListener { inner }
     }
-}
-
-/// What a stream accepted from an OS listener is switched to before it is registered.
-fn nonblocking(stream: &std::net::TcpStream) -> io::Result<()> {
-    stream.set_nonblocking(true)
 }
 
 impl AsFd for TcpListener {

@@ -49,19 +49,7 @@ pub struct TcpSocket {
 enum Inner {
     Os(Socket),
     #[cfg(feature = "rt-sim")]
-    Kept(Mutex<KeptSocket>),
-}
-
-/// Matches an [`Inner`]: the OS arm, and the arm of a socket kept in memory, which exists only
-/// under `rt-sim`.
-macro_rules! socket {
-    ($inner:expr, $os:pat => $on_os:expr, $kept:pat => $on_kept:expr $(,)?) => {
-        match $inner {
-            Inner::Os($os) => $on_os,
-            #[cfg(feature = "rt-sim")]
-            Inner::Kept($kept) => $on_kept,
-        }
-    };
+    Sim(Mutex<KeptSocket>),
 }
 
 /// What a simulated `TcpSocket` remembers.
@@ -95,7 +83,7 @@ impl TcpSocket {
                 keepalive: false,
             };
             return Ok(TcpSocket {
-                inner: Inner::Kept(Mutex::new(options)),
+                inner: Inner::Sim(Mutex::new(options)),
             });
         }
         let socket = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))?;
@@ -151,7 +139,7 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn set_reuseaddr(&self, reuseaddr: bool) -> io::Result<()> {
-        socket!(&self.inner, socket => socket.set_reuse_address(reuseaddr), sim => {
+        seam!(Inner, &self.inner, socket => socket.set_reuse_address(reuseaddr), sim => {
             lock(sim).reuseaddr = reuseaddr;
             Ok(())
         })
@@ -174,7 +162,7 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn reuseaddr(&self) -> io::Result<bool> {
-        socket!(&self.inner, socket => socket.reuse_address(), sim => Ok(lock(sim).reuseaddr))
+        seam!(Inner, &self.inner, socket => socket.reuse_address(), sim => Ok(lock(sim).reuseaddr))
     }
 
     /// Sets `SO_REUSEPORT` (Unix, except Solaris and illumos).
@@ -194,7 +182,7 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_reuseport(&self, reuseport: bool) -> io::Result<()> {
-        socket!(&self.inner, socket => socket.set_reuse_port(reuseport), sim => {
+        seam!(Inner, &self.inner, socket => socket.set_reuse_port(reuseport), sim => {
             lock(sim).reuseport = reuseport;
             Ok(())
         })
@@ -210,7 +198,7 @@ impl TcpSocket {
     ///
     /// See [`set_reuseport`](TcpSocket::set_reuseport).
     pub fn reuseport(&self) -> io::Result<bool> {
-        socket!(&self.inner, socket => socket.reuse_port(), sim => Ok(lock(sim).reuseport))
+        seam!(Inner, &self.inner, socket => socket.reuse_port(), sim => Ok(lock(sim).reuseport))
     }
 
     /// Sets `SO_SNDBUF`. The OS may round it (Linux doubles it).
@@ -232,7 +220,7 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_send_buffer_size(&self, size: u32) -> io::Result<()> {
-        socket!(&self.inner, socket => socket.set_send_buffer_size(size as usize), sim => {
+        seam!(Inner, &self.inner, socket => socket.set_send_buffer_size(size as usize), sim => {
             lock(sim).send_buffer_size = size;
             Ok(())
         })
@@ -248,7 +236,7 @@ impl TcpSocket {
     ///
     /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
     pub fn send_buffer_size(&self) -> io::Result<u32> {
-        socket!(&self.inner, socket => socket.send_buffer_size().map(|n| n as u32), sim => Ok(lock(sim).send_buffer_size))
+        seam!(Inner, &self.inner, socket => socket.send_buffer_size().map(|n| n as u32), sim => Ok(lock(sim).send_buffer_size))
     }
 
     /// Sets `SO_RCVBUF`. The OS may round it (Linux doubles it).
@@ -261,7 +249,7 @@ impl TcpSocket {
     ///
     /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
     pub fn set_recv_buffer_size(&self, size: u32) -> io::Result<()> {
-        socket!(&self.inner, socket => socket.set_recv_buffer_size(size as usize), sim => {
+        seam!(Inner, &self.inner, socket => socket.set_recv_buffer_size(size as usize), sim => {
             lock(sim).recv_buffer_size = size;
             Ok(())
         })
@@ -277,7 +265,7 @@ impl TcpSocket {
     ///
     /// See [`set_send_buffer_size`](TcpSocket::set_send_buffer_size).
     pub fn recv_buffer_size(&self) -> io::Result<u32> {
-        socket!(&self.inner, socket => socket.recv_buffer_size().map(|n| n as u32), sim => Ok(lock(sim).recv_buffer_size))
+        seam!(Inner, &self.inner, socket => socket.recv_buffer_size().map(|n| n as u32), sim => Ok(lock(sim).recv_buffer_size))
     }
 
     /// Sets `TCP_NODELAY` for the connection this socket makes.
@@ -290,7 +278,7 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        socket!(&self.inner, socket => socket.set_tcp_nodelay(nodelay), sim => {
+        seam!(Inner, &self.inner, socket => socket.set_tcp_nodelay(nodelay), sim => {
             lock(sim).nodelay = nodelay;
             Ok(())
         })
@@ -311,7 +299,7 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
-        socket!(&self.inner, socket => socket.tcp_nodelay(), sim => Ok(lock(sim).nodelay))
+        seam!(Inner, &self.inner, socket => socket.tcp_nodelay(), sim => Ok(lock(sim).nodelay))
     }
 
     /// Sets `SO_LINGER`; see [`TcpStream::set_linger`].
@@ -331,7 +319,7 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
-        socket!(&self.inner, socket => socket.set_linger(linger), sim => {
+        seam!(Inner, &self.inner, socket => socket.set_linger(linger), sim => {
             lock(sim).linger = linger;
             Ok(())
         })
@@ -347,7 +335,7 @@ impl TcpSocket {
     ///
     /// See [`set_linger`](TcpSocket::set_linger).
     pub fn linger(&self) -> io::Result<Option<Duration>> {
-        socket!(&self.inner, socket => socket.linger(), sim => Ok(lock(sim).linger))
+        seam!(Inner, &self.inner, socket => socket.linger(), sim => Ok(lock(sim).linger))
     }
 
     /// Sets `SO_KEEPALIVE`.
@@ -367,7 +355,7 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
-        socket!(&self.inner, socket => socket.set_keepalive(keepalive), sim => {
+        seam!(Inner, &self.inner, socket => socket.set_keepalive(keepalive), sim => {
             lock(sim).keepalive = keepalive;
             Ok(())
         })
@@ -383,7 +371,7 @@ impl TcpSocket {
     ///
     /// See [`set_keepalive`](TcpSocket::set_keepalive).
     pub fn keepalive(&self) -> io::Result<bool> {
-        socket!(&self.inner, socket => socket.keepalive(), sim => Ok(lock(sim).keepalive))
+        seam!(Inner, &self.inner, socket => socket.keepalive(), sim => Ok(lock(sim).keepalive))
     }
 
     /// Binds the socket to `addr`.
@@ -396,7 +384,7 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn bind(&self, addr: SocketAddr) -> io::Result<()> {
-        socket!(&self.inner, socket => socket.bind(&addr.into()), sim => {
+        seam!(Inner, &self.inner, socket => socket.bind(&addr.into()), sim => {
             let mut sim = lock(sim);
             if sim.v6 != addr.is_ipv6() {
                 return Err(io::Error::from_raw_os_error(libc::EINVAL));
@@ -423,7 +411,7 @@ impl TcpSocket {
     /// # }).unwrap();
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        socket!(&self.inner, socket => crate::net::addr::socket_addr(socket.local_addr()?), sim => {
+        seam!(Inner, &self.inner, socket => crate::net::addr::socket_addr(socket.local_addr()?), sim => {
             let sim = lock(sim);
             let unspecified = if sim.v6 {
                 SocketAddr::from((std::net::Ipv6Addr::UNSPECIFIED, 0))
@@ -448,7 +436,7 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub async fn connect(self, addr: SocketAddr) -> io::Result<TcpStream> {
-        socket!(self.inner, socket => {
+        seam!(Inner, self.inner, socket => {
             // A socket from `from_std_stream` may still be blocking.
             socket.set_nonblocking(true)?;
             connect_socket(socket, addr).await
@@ -474,7 +462,7 @@ impl TcpSocket {
     ///
     /// See [`TcpSocket`].
     pub fn listen(self, backlog: u32) -> io::Result<TcpListener> {
-        socket!(self.inner, socket => {
+        seam!(Inner, self.inner, socket => {
             socket.listen(backlog.min(i32::MAX as u32) as i32)?;
             TcpListener::from_std(socket.into())
         }, sim => {
@@ -518,7 +506,7 @@ fn lock(sim: &Mutex<KeptSocket>) -> MutexGuard<'_, KeptSocket> {
 
 impl AsFd for TcpSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
-        socket!(&self.inner, socket => socket.as_fd(), _ => panic!(
+        seam!(Inner, &self.inner, socket => socket.as_fd(), _ => panic!(
             "anyrt: a socket of the simulated network has no file descriptor (`AsFd`, \
              `AsRawFd`)"
         ))

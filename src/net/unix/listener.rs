@@ -84,7 +84,7 @@ impl UnixListener {
     /// ```
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         Ok(UnixListener {
-            inner: Listener::from_os(listener, |l| l.set_nonblocking(true))?,
+            inner: Listener::from_os(listener)?,
         })
     }
 
@@ -115,7 +115,7 @@ impl UnixListener {
     ///
     /// See [`UnixListener`].
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
-        let (conn, addr) = self.inner.accept(nonblocking).await?;
+        let (conn, addr) = self.inner.accept().await?;
         Ok((UnixStream { conn }, addr))
     }
 
@@ -142,7 +142,7 @@ impl UnixListener {
     /// # }).unwrap();
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        let (conn, addr) = ready!(self.inner.poll_accept(cx, nonblocking))?;
+        let (conn, addr) = ready!(self.inner.poll_accept(cx))?;
         Poll::Ready(Ok((UnixStream { conn }, addr)))
     }
 
@@ -177,11 +177,6 @@ impl UnixListener {
     pub fn backend(&self) -> Backend {
         self.inner.backend()
     }
-}
-
-/// What a stream accepted from an OS listener is switched to before it is registered.
-fn nonblocking(stream: &std::os::unix::net::UnixStream) -> io::Result<()> {
-    stream.set_nonblocking(true)
 }
 
 impl AsFd for UnixListener {

@@ -41,8 +41,7 @@ use stream::Conn;
 
 // The paths the rest of the crate names, as they were when the network was one file.
 pub(crate) use datagram::{check_multicast, SimDatagram};
-// Named by `anyrt::sim` only, which needs `rt-sim`.
-#[cfg_attr(not(feature = "rt-sim"), allow(unused_imports))]
+// Named by `anyrt::sim`.
 pub(crate) use faults::{crash, host_up, partition, repair, set_link};
 pub(crate) use listener::SimListener;
 pub(crate) use names::{resolve, resolve_host};
@@ -114,8 +113,7 @@ enum Key {
 /// The settings of a link between two hosts (or the default of every link).
 ///
 /// TCP uses the latency and jitter; UDP all of them. Probabilities are clamped to 0..=1.
-// Public through `anyrt::sim` in builds with `rt-sim`; unreachable without it.
-#[cfg_attr(not(feature = "rt-sim"), allow(unreachable_pub))]
+// Public through `anyrt::sim`.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Link {
     latency: std::time::Duration,
@@ -125,7 +123,6 @@ pub struct Link {
     reorder: f64,
 }
 
-#[cfg_attr(not(feature = "rt-sim"), allow(unreachable_pub))]
 impl Link {
     /// A link with no latency and no faults.
     pub fn new() -> Link {
